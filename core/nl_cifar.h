@@ -35,7 +35,7 @@ int nl_cifar_append_batch(nl_cifar_set *dst, const uint8_t *buf, size_t len, con
                           nl_status *st);
 
 /* Reads a gzip-compressed tar archive in memory (the official cifar-10-binary.tar.gz).
- * Finds */cifar-10-batches-bin/data_batch_{1..5}.bin, test_batch.bin and batches.meta.txt
+ * Finds <any folder>/cifar-10-batches-bin/data_batch_{1..5}.bin, test_batch.bin and batches.meta.txt
  * (meta optional). On error *out is left zeroed and nothing leaks. */
 int nl_cifar_load_targz_buffer(nl_cifar *out, const uint8_t *buf, size_t len, nl_status *st);
 

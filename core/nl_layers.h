@@ -1,0 +1,73 @@
+/* Layer kernels on NHWC tensors, each forward beside its backward. They work on one image
+ * or a range of images; the network (net.c) splits a batch into fixed chunks of images and
+ * runs those in the thread pool. Shapes are given in the comments as [n][h][w][c]. */
+#ifndef NL_LAYERS_H
+#define NL_LAYERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- convolution, stride 1, square kernel k, zero padding pad ---- */
+typedef struct {
+    int h, w, ci;     /* input */
+    int ho, wo, co;   /* output: ho = h + 2 pad - k + 1 */
+    int k, pad;
+} nl_conv_dims;
+
+/* Scratch floats one thread needs for any of the conv functions below. */
+size_t nl_conv_scratch_floats(const nl_conv_dims *d);
+/* w: [k][k][ci][co] -> 8-column panels of the [k*k*ci][co] matrix (size nl_conv_packed_floats). */
+size_t nl_conv_packed_floats(const nl_conv_dims *d);
+void nl_conv_pack_weights(const nl_conv_dims *d, const float *w, float *packed);
+/* w: [k][k][ci][co] -> panels of the flipped, transposed [k][k][co][ci] (backward data). */
+size_t nl_conv_packed_t_floats(const nl_conv_dims *d);
+void nl_conv_pack_weights_t(const nl_conv_dims *d, const float *w, float *packed_t);
+
+/* y[ho][wo][co] = conv(x[h][w][ci], w) for one image. */
+void nl_conv_forward(const nl_conv_dims *d, const float *x, const float *w_packed, float *y, float *scratch);
+/* dx[h][w][ci] = conv_transpose(dy[ho][wo][co], w) for one image (overwrites dx). */
+void nl_conv_backward_data(const nl_conv_dims *d, const float *dy, const float *w_packed_t, float *dx,
+                           float *scratch);
+/* dw[k][k][ci][co] += sum over pixels of x patch * dy, for one image. */
+void nl_conv_backward_weights(const nl_conv_dims *d, const float *x, const float *dy, float *dw, float *scratch);
+
+/* ---- 2x2 max pool, stride 2 (floor), NHWC; argmax index 0..3 saved for backward ---- */
+void nl_maxpool_forward(int h, int w, int c, const float *x, float *y, uint8_t *arg);
+void nl_maxpool_backward(int h, int w, int c, const float *dy, const uint8_t *arg, float *dx);
+
+/* ---- global average pool [h][w][c] -> [c] ---- */
+void nl_gap_forward(int hw, int c, const float *x, float *y);
+void nl_gap_backward(int hw, int c, const float *dy, float *dx);
+
+/* ---- fully connected (the 1x1 conv c10 after GAP): y[co] = sum_ci x[ci] w[ci][co] ---- */
+void nl_fc_forward(int ci, int co, const float *x, const float *w, float *y);
+/* dx[ci] = sum_co w[ci][co] dy[co] (dx may be NULL); dw[ci][co] += x[ci] dy[co] */
+void nl_fc_backward(int ci, int co, const float *x, const float *w, const float *dy, float *dx, float *dw);
+
+/* ---- log-softmax + NLL with label smoothing eps, one image ----
+ * Returns the loss; writes dlogits = (softmax - target) * scale; *prob_out = softmax. */
+double nl_softmax_xent(int classes, const float *logits, int label, float eps, float scale, float *dlogits,
+                       float *prob_out);
+
+/* ---- normalisation: y = gamma * (x - mean) * invstd + beta, then ReLU ----
+ * Statistics accumulate in double: per channel (BN) or per image and group (GN/LN). */
+/* Adds sum and sum of squares of x[npix][c] per channel into sum[c], sumsq[c]. */
+void nl_channel_sums(size_t npix, int c, const float *x, double *sum, double *sumsq);
+/* Per group of c/groups channels over npix pixels: mean[g], invstd[g] of one image. */
+void nl_group_stats(size_t npix, int c, int groups, const float *x, float eps, float *mean, float *invstd);
+/* out = relu(gamma * (x - mean[ch]) * invstd[ch] + beta) for npix pixels, where per-channel
+ * mean/invstd are given (BN: batch or running stats; GN: expanded from groups). */
+void nl_norm_relu_forward(size_t npix, int c, const float *x, const float *mean, const float *invstd,
+                          const float *gamma, const float *beta, float *out);
+/* Backward of relu(norm(x)) up to the norm output: g = dout where the ReLU was active.
+ * Writes g into gout and adds sum(g) and sum(g * xhat) per channel into dbeta/dgamma. */
+void nl_norm_relu_backward_g(size_t npix, int c, const float *x, const float *mean, const float *invstd,
+                             const float *gamma, const float *beta, const float *dout, float *gout,
+                             double *sum_g, double *sum_gx);
+/* dx = invstd * (gamma * g - a - xhat * b) per channel, where a and b are the means of
+ * gamma*g and gamma*g*xhat over the normalisation set (BN: the channel over the batch;
+ * GN: the group over one image), expanded per channel. In place on g. */
+void nl_norm_backward_dx(size_t npix, int c, const float *x, const float *mean, const float *invstd,
+                         const float *gamma, const float *a, const float *b, float *g);
+
+#endif
