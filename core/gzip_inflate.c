@@ -1,8 +1,8 @@
 /* DEFLATE decoder (RFC 1951) and gzip member parsing (RFC 1952).
  *
  * Design: the whole output is kept in one growing buffer, so the LZ77 window is simply the
- * output so far. Input is read through a 64-bit bit buffer refilled once per symbol (a
- * length/distance pair needs at most 15+5+15+13 = 48 bits). Huffman codes are decoded with
+ * output so far. Input is read through a 64-bit bit buffer refilled once per length/distance
+ * pair (at most 15+5+15+13 = 48 bits) or pair of literals. Huffman codes are decoded with
  * a 2^10-entry lookup table indexed by the next 10 input bits; the rare longer codes fall
  * back to a canonical-code walk (as in zlib's puff.c). Every read checks the input end and
  * every write the output capacity, so corrupt data can only produce an error. */
@@ -220,7 +220,7 @@ static int inflate_stored(inflater *z) {
     if (br->len - br->pos < len) return fail_truncated(z);
     int rc = grow(z, z->out_len + len);
     if (rc) return rc;
-    memcpy(z->out + z->out_len, br->in + br->pos, len);
+    if (len) memcpy(z->out + z->out_len, br->in + br->pos, len); /* out may be NULL if len is 0 */
     z->out_len += len;
     br->pos += len;
     return NL_OK;
