@@ -19,6 +19,12 @@ static double now_seconds(void) {
 nl_trainer *nl_trainer_alloc(const nl_model_desc *d, const nl_train_config *c, nl_status *st) {
     if (nl_train_config_validate(c, st)) return NULL;
     if (nl_model_desc_validate(d, st)) return NULL;
+    if (d->in_hw != NL_CIFAR_HW || d->in_channels != 3) {
+        /* the trainer feeds CIFAR images: 3 x 32 x 32 */
+        nl_fail(st, NL_EINVAL, "trainer: the model input must be 3x32x32 for CIFAR-10, got %dx%dx%d", d->in_channels,
+                d->in_hw, d->in_hw);
+        return NULL;
+    }
     nl_trainer *t = calloc(1, sizeof *t);
     if (!t) {
         nl_fail(st, NL_ENOMEM, "out of memory creating the trainer");

@@ -1,1 +1,37 @@
-int main(void){return 0;}
+/* normlab: train, evaluate and inspect the S8 CIFAR-10 network from the command line. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_print_usage(FILE *f) {
+    fputs("usage: normlab <command> [options]\n"
+          "commands:\n"
+          "  train    --data PATH --norm bn|gn|ln [--epochs 20] [--batch 128] [--max-lr X]\n"
+          "           [--schedule onecycle|step|const] [--l1 X] [--l2 X] [--seed N] [--threads N]\n"
+          "           [--save FILE] [--metrics-out FILE] [--resume FILE] and the model/training options below\n"
+          "  eval     --data PATH --load FILE [--misclassified OUT.png] [--by-confidence] [--threads N]\n"
+          "  summary  [--norm bn|gn|ln] [model options]   parameter and receptive-field tables\n"
+          "  bench    [--norm bn|gn|ln] [--batch 128] [--steps 20] [--threads N]   speed on random data\n"
+          "model options: --model default|reference --groups N --group-size N --widths a,b,...(10)\n"
+          "               --pads p,p,...(10) --skips FROM-TO,... (layer names, e.g. P1-c6,C7-C9) --dropout P\n"
+          "training options: --momentum X --nesterov --label-smoothing X --pct-start X --div-factor X\n"
+          "               --final-div-factor X --no-cycle-momentum --step-epochs N --step-gamma X\n"
+          "               --crop N --flip 0|1 --cutout N --train-limit N --test-limit N --quiet\n"
+          "PATH is cifar-10-binary.tar.gz as downloaded, or the extracted cifar-10-batches-bin/ folder.\n",
+          f);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        cli_print_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "train")) return cmd_train(argc, argv);
+    if (!strcmp(cmd, "eval")) return cmd_eval(argc, argv);
+    if (!strcmp(cmd, "summary")) return cmd_summary(argc, argv);
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc, argv);
+    fprintf(stderr, "normlab: unknown command '%s' (try: train, eval, summary, bench; --help for options)\n", cmd);
+    return EXIT_USAGE;
+}

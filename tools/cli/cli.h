@@ -1,0 +1,38 @@
+/* The normlab command-line tool: shared option parsing and the sub-commands. */
+#ifndef NL_CLI_H
+#define NL_CLI_H
+
+#include "nl_model.h"
+#include "nl_train.h"
+
+/* Exit codes: 0 ok, 1 runtime failure (bad file, training diverged), 2 bad command line. */
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+typedef struct {
+    nl_model_desc desc;
+    nl_train_config cfg;
+    const char *data, *save, *load, *metrics_out, *misclassified, *resume;
+    int train_limit, test_limit; /* 0 = whole set */
+    int steps;                   /* bench */
+    int by_confidence;
+    int quiet;
+} cli_options;
+
+/* Parses argv[first..] into o (after filling defaults). Prints a one-line error and returns
+ * EXIT_USAGE on a bad option; returns 0 on success. allowed: option names accepted. */
+int cli_parse(int argc, char **argv, int first, cli_options *o, const char *const *allowed);
+void cli_print_usage(FILE *f);
+
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Loads the data set named by o->data, applying the limits. Prints the error itself. */
+int cli_load_data(const cli_options *o, nl_cifar *data);
+/* Prints the parameter and receptive-field tables. */
+int cli_print_report(FILE *f, const nl_model_desc *d);
+/* Prints loss, accuracy, per-class accuracy and the confusion matrix. */
+void cli_print_eval(FILE *f, const nl_eval_result *r, const nl_cifar *data);
+
+#endif

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what normlab needs on Debian 12 (as root, or with sudo): the C toolchain, CMake,
+# Emscripten, SIMDe, PyTorch (golden tests), Node.js, Chromium (browser tests) and the npm
+# packages of package.json. Skips whatever is already there, so it is cheap to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+have_cmd cc || need+=(build-essential)
+have_cmd cmake || need+=(cmake)
+have_cmd emcc || need+=(emscripten)
+have_pkg libsimde-dev || need+=(libsimde-dev)
+have_pkg python3-torch || need+=(python3-torch)
+have_cmd node || need+=(nodejs)
+have_cmd npm || need+=(npm)
+have_cmd chromium || need+=(chromium)
+have_cmd gzip || need+=(gzip)
+have_cmd tar || need+=(tar)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install_deps: installing ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ -f package.json ] && [ ! -d node_modules/playwright-core ]; then
+  echo "install_deps: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
