@@ -1,0 +1,183 @@
+/* End-to-end tests of the normlab CLI on small synthetic CIFAR-format data: train, metrics
+ * file, checkpoint, eval with the misclassified grid, the tarball path, and bad arguments
+ * and bad files (one-line error, exit status 1 or 2, never a crash). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl_synth.h"
+#include "nl_test.h"
+
+static char normlab[512], dir[64], out[256];
+
+/* Runs normlab with args; stderr goes to dir/err.txt. Returns the exit status. */
+static int run(const char *args) {
+    return nl_synth_run("%s %s > %s/out.txt 2> %s/err.txt", normlab, args, dir, dir);
+}
+
+static char *slurp(const char *name) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t len;
+    char *s = (char *)nl_synth_read_file(path, &len);
+    if (!s) return calloc(1, 1);
+    char *z = realloc(s, len + 1);
+    z[len] = '\0';
+    return z;
+}
+
+static int count_lines(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+/* Expects exit status `code` and a one-line stderr message containing `needle`. */
+static void expect_error(const char *args, int code, const char *needle) {
+    int rc = run(args);
+    char *err = slurp("err.txt");
+    CHECK_MSG(rc == code, "normlab %s: exit %d, expected %d (stderr: %s)", args, rc, code, err);
+    CHECK_MSG(strstr(err, needle) != NULL, "normlab %s: stderr lacks '%s': %s", args, needle, err);
+    CHECK_MSG(count_lines(err) == 1, "normlab %s: expected a one-line error, got: %s", args, err);
+    free(err);
+}
+
+static double json_number(const char *line, const char *key) {
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(line, pat);
+    return p ? atof(p + strlen(pat)) : -1.0;
+}
+
+int main(void) {
+    const char *build = getenv("NL_BUILD_DIR");
+    snprintf(normlab, sizeof normlab, "%s/normlab", build ? build : "build");
+    CHECK(nl_synth_tmpdir(dir, sizeof dir) == 0);
+    CHECK(nl_synth_write_dir(dir, 128, 200, 5) == 0); /* 640 train, 200 test */
+    char args[1024];
+
+    /* ---- train, metrics, checkpoint ---- */
+    snprintf(args, sizeof args,
+             "train --data %s --norm bn --epochs 3 --batch 32 --max-lr 0.1 --threads 2 --save %s/bn.ckpt "
+             "--metrics-out %s/metrics.jsonl",
+             dir, dir, dir);
+    int rc = run(args);
+    char *err = slurp("err.txt");
+    CHECK_MSG(rc == 0, "train failed (%d): %s", rc, err);
+    free(err);
+    char *metrics = slurp("metrics.jsonl");
+    CHECK_MSG(count_lines(metrics) == 3, "metrics file has %d lines, expected 3", count_lines(metrics));
+    const char *keys[] = {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", "images_per_sec"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) CHECK_MSG(json_number(metrics, keys[k]) >= 0, "no %s", keys[k]);
+    const char *last = metrics;
+    for (const char *p = metrics; *p; p++)
+        if (*p == '\n' && p[1]) last = p + 1;
+    double acc = json_number(last, "test_acc");
+    CHECK_MSG(acc > 0.5, "synthetic data should be learnt in 3 epochs, test_acc %.3f", acc);
+    free(metrics);
+    snprintf(out, sizeof out, "%s/bn.ckpt.tmp", dir);
+    FILE *tmp = fopen(out, "rb");
+    CHECK_MSG(tmp == NULL, "a temporary checkpoint file was left behind");
+    if (tmp) fclose(tmp);
+
+    /* ---- eval and the misclassified grid ---- */
+    snprintf(args, sizeof args, "eval --data %s --load %s/bn.ckpt --misclassified %s/grid.png", dir, dir, dir);
+    rc = run(args);
+    err = slurp("err.txt");
+    CHECK_MSG(rc == 0, "eval failed (%d): %s", rc, err);
+    free(err);
+    char *report = slurp("out.txt");
+    CHECK(strstr(report, "accuracy") != NULL);
+    CHECK(strstr(report, "confusion matrix") != NULL);
+    CHECK(strstr(report, "airplane") != NULL);
+    free(report);
+    size_t png_len = 0;
+    snprintf(out, sizeof out, "%s/grid.png", dir);
+    uint8_t *png = nl_synth_read_file(out, &png_len);
+    /* with >50% accuracy on 200 images there are mistakes, unless the model is perfect */
+    if (png) CHECK(png_len > 8 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
+    free(png);
+
+    /* ---- summary: every default model is under the 50,000 budget ---- */
+    const char *norms[] = {"bn", "gn", "ln"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(args, sizeof args, "summary --norm %s", norms[i]);
+        CHECK(run(args) == 0);
+        char *s = slurp("out.txt");
+        CHECK_MSG(strstr(s, "(under 50,000)") != NULL, "%s model is not under 50,000 parameters", norms[i]);
+        CHECK(strstr(s, "Receptive field") != NULL);
+        free(s);
+    }
+
+    /* ---- the tarball path: gzip + tar made by the system tools, GN for one epoch ---- */
+    CHECK(nl_synth_run("tar czf %s/cifar.tar.gz -C %s cifar-10-batches-bin", dir, dir) == 0);
+    snprintf(args, sizeof args, "train --data %s/cifar.tar.gz --norm gn --epochs 1 --batch 64 --quiet", dir);
+    rc = run(args);
+    err = slurp("err.txt");
+    CHECK_MSG(rc == 0, "train from tar.gz failed (%d): %s", rc, err);
+    free(err);
+
+    /* ---- bad command lines: exit 2 ---- */
+    CHECK(run("") == 2); /* no command: the usage text, exit 2 */
+    expect_error("frobnicate", 2, "unknown command");
+    expect_error("train --norm xx", 2, "--norm must be bn, gn or ln");
+    expect_error("train --epochs abc", 2, "--epochs needs an integer");
+    expect_error("train --max-lr -1", 2, "max LR");
+    expect_error("train --batch 0", 2, "--batch needs an integer");
+    expect_error("train --widths 1,2,3", 2, "--widths");
+    expect_error("train --skips C1-C9", 2, "shapes differ");
+    expect_error("train --norm gn --groups 5", 2, "groups do not divide");
+    expect_error("train --bogus 1", 2, "not valid");
+    expect_error("train", 2, "--data PATH is required");
+    expect_error("eval --data x", 2, "--load");
+
+    /* ---- bad files: exit 1 ---- */
+    snprintf(args, sizeof args, "train --data %s/nowhere --norm bn", dir);
+    expect_error(args, 1, "nowhere");
+    snprintf(args, sizeof args, "eval --data %s --load %s/nowhere.ckpt", dir, dir);
+    expect_error(args, 1, "nowhere.ckpt");
+    /* a checkpoint with one flipped byte, and a truncated one */
+    size_t len = 0;
+    snprintf(out, sizeof out, "%s/bn.ckpt", dir);
+    uint8_t *ck = nl_synth_read_file(out, &len);
+    CHECK(ck != NULL && len > 100);
+    if (ck) {
+        ck[len / 2] ^= 0x40;
+        snprintf(out, sizeof out, "%s/flipped.ckpt", dir);
+        nl_synth_write_file(out, ck, len);
+        ck[len / 2] ^= 0x40;
+        snprintf(out, sizeof out, "%s/short.ckpt", dir);
+        nl_synth_write_file(out, ck, len - 10);
+        snprintf(out, sizeof out, "%s/text.ckpt", dir);
+        nl_synth_write_file(out, "hello", 5);
+        free(ck);
+    }
+    snprintf(args, sizeof args, "eval --data %s --load %s/flipped.ckpt", dir, dir);
+    expect_error(args, 1, "checksum");
+    snprintf(args, sizeof args, "eval --data %s --load %s/short.ckpt", dir, dir);
+    expect_error(args, 1, "truncated");
+    snprintf(args, sizeof args, "eval --data %s --load %s/text.ckpt", dir, dir);
+    expect_error(args, 1, "not a normlab checkpoint");
+    /* a corrupt archive: the tarball cut in half */
+    snprintf(out, sizeof out, "%s/cifar.tar.gz", dir);
+    uint8_t *tgz = nl_synth_read_file(out, &len);
+    if (tgz) {
+        snprintf(out, sizeof out, "%s/cut.tar.gz", dir);
+        nl_synth_write_file(out, tgz, len / 2);
+        free(tgz);
+    }
+    snprintf(args, sizeof args, "train --data %s/cut.tar.gz --norm bn", dir);
+    expect_error(args, 1, "truncated");
+    /* a batch file of the wrong size */
+    CHECK(nl_synth_run("head -c 3000 %s/cifar-10-batches-bin/test_batch.bin > %s/cifar-10-batches-bin/t && "
+                       "mv %s/cifar-10-batches-bin/t %s/cifar-10-batches-bin/test_batch.bin",
+                       dir, dir, dir, dir) == 0);
+    snprintf(args, sizeof args, "train --data %s --norm bn", dir);
+    expect_error(args, 1, "not a multiple of 3073");
+    /* a missing batch file */
+    CHECK(nl_synth_run("rm %s/cifar-10-batches-bin/data_batch_4.bin", dir) == 0);
+    expect_error(args, 1, "data_batch_4.bin");
+
+    nl_synth_rmtree(dir);
+    return nl_test_finish("test_cli");
+}
