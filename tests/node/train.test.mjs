@@ -1,0 +1,95 @@
+// (b) Training on synthetic CIFAR-format data lowers the loss, in both builds, with the data
+// given as six batch buffers or as a .tar.gz; both forms load the same images.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { makeBatches, makeTarGz } from './support_cifar.mjs';
+import { bytes, loadNormLab } from './support_wasm.mjs';
+
+const batches = makeBatches(512, 256, 1);
+const tgz = makeTarGz(batches);
+const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+
+/** The core's own list of the k most confident mistakes of the last evaluation (C export). */
+function coreTopMistakes(nl, tr, k) {
+  const M = nl._M;
+  const out = M._malloc(4 * k + 4);
+  try {
+    nl._check(M._nlw_trainer_misclassified(tr._handle(), k, 1, out, out + 4 * k));
+    return [...nl._copyOut(Int32Array, out, nl._i32(out + 4 * k))];
+  } finally {
+    M._free(out);
+  }
+}
+
+test('the .tar.gz and the six buffers give the same data set', async () => {
+  const nl = await loadNormLab('st');
+  try {
+    const a = nl.loadDatasetBatches(batches);
+    const imgA = nl.images(0, 256, 'test');
+    const trainA = nl.labels('train');
+    const b = nl.loadDatasetTarGz(tgz);
+    assert.deepEqual(a, b);
+    assert.equal(b.train, 512);
+    assert.equal(b.test, 256);
+    assert.equal(b.classNames[9], 'truck');
+    assert.ok(bytes(nl.images(0, 256, 'test')).equals(bytes(imgA)));
+    assert.ok(bytes(nl.labels('train')).equals(bytes(trainA)));
+    assert.ok(bytes(nl.testImage(5)).equals(Buffer.from(batches[5].subarray(5 * 3073 + 1, 6 * 3073))));
+  } finally {
+    nl.close();
+  }
+});
+
+for (const [variant, threads, form] of [['st', 1, 'batches'], ['mt', 2, 'tar.gz']]) {
+  test(`${variant} (${threads} threads, ${form}): the loss falls`, async () => {
+    const nl = await loadNormLab(variant, threads);
+    try {
+      if (form === 'batches') nl.loadDatasetBatches(batches);
+      else nl.loadDatasetTarGz(tgz);
+      const tr = nl.createTrainer({ norm: 'bn' }, { batch: 32, epochs: 2, seed: 3, schedule: 'const', maxLr: 0.02 });
+      const before = tr.evaluate();
+      const losses = [];
+      for (let i = 0; i < 12; i++) {
+        const p = tr.trainSteps(1);
+        assert.equal(p.stepsRun, 1);
+        assert.ok(Number.isFinite(p.lastLoss));
+        losses.push(p.lastLoss);
+      }
+      const p = tr.progress();
+      assert.equal(p.globalStep, 12);
+      assert.equal(p.stepsPerEpoch, 16);
+      assert.equal(p.totalSteps, 32);
+      const after = tr.evaluate({ order: 'index' });
+      assert.ok(mean(losses.slice(-3)) < mean(losses.slice(0, 3)) - 0.3, `losses ${losses.join(' ')}`);
+      assert.ok(after.loss < before.loss - 0.3, `test loss ${before.loss} -> ${after.loss}`);
+      assert.ok(after.acc > 0.3, `test accuracy ${after.acc}`);
+
+      // the evaluation's parts agree with each other
+      assert.equal(after.n, 256);
+      assert.equal(after.pred.length, 256);
+      assert.equal(after.confusion.flatMap((r) => [...r]).reduce((s, x) => s + x, 0), 256);
+      const labels = nl.labels('test');
+      const wrong = [...after.pred].filter((c, i) => c !== labels[i]).length;
+      assert.equal(after.misclassified.length, wrong);
+      assert.ok(Math.abs(after.acc - (256 - wrong) / 256) < 1e-12);
+      for (const m of after.misclassified) {
+        assert.notEqual(m.label, m.pred);
+        assert.equal(m.pred, after.pred[m.index]);
+        assert.equal(m.conf, after.conf[m.index]);
+      }
+      const top = tr.evaluate({ limit: 20 }).misclassified;
+      assert.ok(top.length <= 20);
+      for (let i = 1; i < top.length; i++) assert.ok(top[i - 1].conf >= top[i].conf);
+      assert.deepEqual(top.map((m) => m.index), coreTopMistakes(nl, tr, 20), 'order differs from the core\'s');
+      // predict() on raw images gives the evaluation's predictions
+      const logits = tr.predict(nl.images(0, 4));
+      for (let i = 0; i < 4; i++) {
+        const row = [...logits.subarray(i * 10, i * 10 + 10)];
+        assert.equal(row.indexOf(Math.max(...row)), after.pred[i]);
+      }
+    } finally {
+      nl.close();
+    }
+  });
+}

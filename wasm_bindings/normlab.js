@@ -1,0 +1,636 @@
+// normlab.js: the JavaScript API over the Wasm build of the normlab core (ES2020 module,
+// for Node and for a browser Worker). It hides Emscripten: callers see NormLab, Trainer,
+// typed arrays and NormLabError. See README.md in this folder for the API and formats.
+//
+// Loading: the glue is Emscripten's non-ES6 MODULARIZE output (its ES6 form does not run
+// in Node with Emscripten 3.1.6). Node loads it with createRequire; a classic worker with
+// importScripts; a module worker or a page with fetch + new Function.
+//
+// Only NormLab.create is async; every other call is synchronous (Wasm blocks the calling
+// thread anyway), so run this in a Worker, not on the page's main thread.
+
+/** Thrown for every failure, with the core's message. The objects stay usable. */
+export class NormLabError extends Error {
+  /** @param {string} message @param {number} [code] core status code (1 invalid, 2 io, 3 format, 4 memory, 5 mismatch) */
+  constructor(message, code = 1) {
+    super(message);
+    this.name = 'NormLabError';
+    this.code = code;
+  }
+}
+
+/** @typedef {'st'|'mt'} Variant */
+const VARIANTS = {
+  st: { file: 'normlab-simd', exportName: 'createNormLabSimd' },
+  mt: { file: 'normlab-simd-mt', exportName: 'createNormLabSimdMt' },
+};
+
+const ABI_VERSION = 1;
+const IMAGE_BYTES = 3072;
+const CLASSES = 10;
+const PROGRESS_KEYS = ['epoch', 'stepInEpoch', 'stepsPerEpoch', 'globalStep', 'totalSteps', 'lr', 'momentum',
+  'lastLoss', 'epochLoss', 'epochAcc', 'epochDone', 'finished', 'imagesPerSec', 'stepsRun'];
+const BOOL_PROGRESS = new Set(['epochDone', 'finished']);
+
+// Scratch layout (one malloc per module): out-parameters of the C calls.
+const S_PROGRESS = 0; // 16 doubles
+const S_SUMMARY = 128; // 13 doubles
+const S_CONFUSION = 256; // 100 int32
+const S_PTRS = 672; // 4 pointer / int32 slots
+const SCRATCH_BYTES = 704;
+
+const isNode = typeof process === 'object' && !!process.versions && !!process.versions.node &&
+  typeof window === 'undefined' && typeof importScripts === 'undefined';
+
+/** Imports a Node built-in without bundlers trying to resolve it for the browser. */
+function nodeImport(name) {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ name);
+}
+
+/**
+ * Loads the Emscripten factory of a variant.
+ * @param {Variant} variant @param {string|URL} baseUrl folder of the build outputs
+ * @returns {Promise<{factory: Function, moduleArg: object}>}
+ */
+async function loadFactory(variant, baseUrl, wasmBinary) {
+  const { file, exportName } = VARIANTS[variant];
+  const jsUrl = new URL(file + '.js', baseUrl);
+  if (isNode) {
+    const { createRequire } = await nodeImport('node:module');
+    const { readFile } = await nodeImport('node:fs/promises');
+    const { fileURLToPath } = await nodeImport('node:url');
+    const require = createRequire(import.meta.url);
+    let factory;
+    try {
+      factory = require(fileURLToPath(jsUrl));
+    } catch (e) {
+      throw new NormLabError(`cannot load ${fileURLToPath(jsUrl)} (run wasm_bindings/build.sh): ${e.message}`, 2);
+    }
+    // Emscripten's Node path would fetch() the .wasm under Node 20 and fail: hand it the bytes.
+    const binary = wasmBinary || await readFile(fileURLToPath(new URL(file + '.wasm', baseUrl)));
+    return { factory, moduleArg: { wasmBinary: binary } };
+  }
+  const href = jsUrl.href;
+  let factory;
+  if (typeof importScripts === 'function') {
+    try {
+      importScripts(href); // classic worker
+      factory = globalThis[exportName];
+    } catch (e) {
+      factory = undefined; // module worker: importScripts is not allowed there
+    }
+  }
+  if (!factory) {
+    const res = await fetch(href);
+    if (!res.ok) throw new NormLabError(`cannot load ${href}: HTTP ${res.status}`, 2);
+    factory = new Function(`${await res.text()}\n;return ${exportName};`)();
+  }
+  // The glue cannot know where it came from when evaluated: tell it where its files are.
+  const moduleArg = { locateFile: (path) => new URL(path, baseUrl).href, mainScriptUrlOrBlob: href };
+  if (wasmBinary) moduleArg.wasmBinary = wasmBinary;
+  return { factory, moduleArg };
+}
+
+/** Folder of the build outputs when none is given. */
+async function defaultBaseUrl(variant) {
+  const here = new URL('./', import.meta.url);
+  if (!isNode) return here; // the page serves normlab.js next to the glue (build.sh copies it)
+  if (process.env.NL_WASM_DIR) {
+    const { pathToFileURL } = await nodeImport('node:url');
+    return pathToFileURL(process.env.NL_WASM_DIR.replace(/\/?$/, '/'));
+  }
+  const { existsSync } = await nodeImport('node:fs');
+  const { fileURLToPath } = await nodeImport('node:url');
+  if (existsSync(fileURLToPath(new URL(VARIANTS[variant].file + '.js', here)))) return here;
+  return new URL('../build/wasm/', import.meta.url); // wasm_bindings/normlab.js in the repo
+}
+
+/** A folder URL from a URL or (in Node) a path; relative ones against the page or the cwd. */
+async function resolveBaseUrl(base) {
+  let s = String(base);
+  if (!s.endsWith('/')) s += '/';
+  if (base instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(s)) return new URL(s);
+  if (isNode) {
+    const { pathToFileURL } = await nodeImport('node:url');
+    const { resolve } = await nodeImport('node:path');
+    return pathToFileURL(resolve(s) + '/');
+  }
+  return new URL(s, globalThis.location.href);
+}
+
+function sharedMemoryAvailable() {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  return typeof crossOriginIsolated === 'undefined' || crossOriginIsolated === true;
+}
+
+function defaultThreads() {
+  if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
+  return 1;
+}
+
+/**
+ * Settings as the C side reads them: "key = value" lines (see nlw_config.h).
+ * @param {ModelDesc} [model] @param {TrainSettings} [settings]
+ * @returns {string}
+ */
+export function settingsText(model = {}, settings = {}) {
+  const lines = [];
+  for (const obj of [model, settings]) {
+    if (obj === null || typeof obj !== 'object') throw new NormLabError('model and settings must be objects');
+    for (const [key, value] of Object.entries(obj)) {
+      if (value === undefined) continue;
+      if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key)) throw new NormLabError(`invalid setting name '${key}'`);
+      lines.push(`${key} = ${formatValue(key, value)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function formatValue(key, value) {
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'string') {
+    if (/[\r\n]/.test(value)) throw new NormLabError(`setting ${key}: line breaks are not allowed`);
+    return value;
+  }
+  if (Array.isArray(value)) {
+    if (key === 'skips') {
+      return value.map((s) => {
+        if (!Array.isArray(s) || s.length !== 2) throw new NormLabError('setting skips: each skip is [from, to]');
+        return `${s[0]}-${s[1]}`;
+      }).join(',');
+    }
+    return value.map((v) => String(v)).join(',');
+  }
+  throw new NormLabError(`setting ${key}: unsupported value ${String(value)}`);
+}
+
+/**
+ * @typedef {object} ModelDesc  Omitted fields take the core's defaults (README.md).
+ * @property {'default'|'reference'} [preset] starting point (default: 'default')
+ * @property {'bn'|'gn'|'ln'} [norm]
+ * @property {number} [groups] GN groups in every layer (0: use groupSize)
+ * @property {number} [groupSize]
+ * @property {number[]} [widths] 10 output widths (C1 C2 c3 C3 C4 C5 c6 C7 C8 C9)
+ * @property {number[]} [pads] 10 paddings (0/1; 1x1 convs 0)
+ * @property {Array<[string|number, string|number]>} [skips] [from, to] layer names or indices
+ * @property {number} [dropout] @property {number} [bnMomentum] @property {number} [normEps]
+ *
+ * @typedef {object} TrainSettings
+ * @property {number} [epochs] @property {number} [batch] @property {'onecycle'|'step'|'const'} [schedule]
+ * @property {number} [maxLr] @property {number} [momentum] @property {boolean} [nesterov]
+ * @property {number} [l1] @property {number} [l2] @property {number} [labelSmoothing]
+ * @property {number} [pctStart] @property {number} [divFactor] @property {number} [finalDivFactor]
+ * @property {boolean} [cycleMomentum] @property {number} [baseMomentum] @property {number} [maxMomentum]
+ * @property {number} [stepEpochs] @property {number} [stepGamma]
+ * @property {number} [augCrop] @property {boolean} [augFlip] @property {number} [augCutout]
+ * @property {number|bigint|string} [seed] @property {number} [threads]
+ *
+ * @typedef {object} Progress
+ * @property {number} epoch @property {number} stepInEpoch @property {number} stepsPerEpoch
+ * @property {number} globalStep @property {number} totalSteps @property {number} lr @property {number} momentum
+ * @property {number} lastLoss @property {number} epochLoss @property {number} epochAcc
+ * @property {boolean} epochDone @property {boolean} finished @property {number} imagesPerSec
+ * @property {number} stepsRun steps done by this call
+ *
+ * @typedef {object} Evaluation
+ * @property {'test'|'train'} set @property {number} n @property {number} loss @property {number} acc
+ * @property {Float64Array} classAcc per-class accuracy [10]
+ * @property {Int32Array[]} confusion confusion[true][pred], 10 rows of 10
+ * @property {Array<{index:number,label:number,pred:number,conf:number}>} misclassified
+ * @property {Uint8Array} pred predicted class of every image @property {Float32Array} conf its probability
+ *
+ * @typedef {object} LayerReport
+ * @property {string} name @property {string} op @property {{c:number,h:number,w:number}} in
+ * @property {{c:number,h:number,w:number}} out @property {number} params
+ * @property {{r:number,n:number,j:number,k:number,s:number,p:number}} rf receptive field after the layer
+ */
+
+export class NormLab {
+  /**
+   * Loads a Wasm variant.
+   * @param {object} [opts]
+   * @param {number} [opts.threads] worker threads for trainers (default 1; 'mt' default: all cores)
+   * @param {Variant|'auto'} [opts.variant] 'auto' (default): 'mt' when threads > 1 and shared memory works
+   * @param {string|URL} [opts.baseUrl] folder holding the normlab-simd*.js/.wasm files
+   * @param {Uint8Array|ArrayBuffer} [opts.wasmBinary] the .wasm bytes, if already at hand
+   * @returns {Promise<NormLab>}
+   */
+  static async create(opts = {}) {
+    let variant = opts.variant || 'auto';
+    let threads = opts.threads;
+    if (variant === 'auto') variant = (threads || 1) > 1 && sharedMemoryAvailable() ? 'mt' : 'st';
+    if (!VARIANTS[variant]) throw new NormLabError(`unknown variant '${variant}' (use st, mt or auto)`);
+    if (variant === 'mt' && !sharedMemoryAvailable()) {
+      throw new NormLabError('the multi-threaded build needs SharedArrayBuffer (a cross-origin isolated page)');
+    }
+    if (threads === undefined) threads = variant === 'mt' ? defaultThreads() : 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+      throw new NormLabError(`threads must be an integer 1..64, got ${threads}`);
+    }
+    const baseUrl = opts.baseUrl ? await resolveBaseUrl(opts.baseUrl) : await defaultBaseUrl(variant);
+    const { factory, moduleArg } = await loadFactory(variant, baseUrl, opts.wasmBinary);
+    const M = await factory({
+      ...moduleArg,
+      nlPoolSize: Math.max(1, threads - 1), // read by the glue's PTHREAD_POOL_SIZE expression
+      print: (/** @type {string} */ s) => console.log(s),
+      printErr: (/** @type {string} */ s) => console.warn(s),
+    });
+    if (isNode && M.PThread) {
+      // Idle pool workers must not keep Node alive after the caller is done.
+      for (const w of M.PThread.unusedWorkers) if (typeof w.unref === 'function') w.unref();
+    }
+    if (M._nlw_abi_version() !== ABI_VERSION) {
+      throw new NormLabError(`Wasm ABI ${M._nlw_abi_version()} does not match normlab.js (${ABI_VERSION}): rebuild`);
+    }
+    return new NormLab(M, variant, threads);
+  }
+
+  /** @private */
+  constructor(M, variant, threads) {
+    this._M = M;
+    /** @type {Variant} */
+    this.variant = variant;
+    /** Default thread count of new trainers. */
+    this.threads = threads;
+    this._scratch = M._malloc(SCRATCH_BYTES);
+    /** @type {Set<Trainer>} */
+    this._trainers = new Set();
+  }
+
+  // ---- memory helpers (views are made fresh each time: memory may have grown) ----
+
+  /** @private */
+  _buffer() {
+    const M = this._M;
+    if (!M) throw new NormLabError('this NormLab instance is closed');
+    return M.wasmMemory ? M.wasmMemory.buffer : M.HEAPU8.buffer;
+  }
+  /** @private */
+  _u32(ptr) { return new Uint32Array(this._buffer(), ptr, 1)[0]; }
+  /** @private */
+  _i32(ptr) { return new Int32Array(this._buffer(), ptr, 1)[0]; }
+  /** @private */
+  _f64s(ptr, n) { return new Float64Array(this._buffer(), ptr, n).slice(); }
+  /** @private copies Wasm bytes out into an ordinary (non-shared) array */
+  _copyOut(Ctor, ptr, n) { return new Ctor(this._buffer(), ptr, n).slice(); }
+
+  /** @private */
+  _malloc(n) {
+    const p = this._M._malloc(Math.max(1, n));
+    if (!p) throw new NormLabError(`out of Wasm memory allocating ${n} bytes`, 4);
+    return p;
+  }
+  /** @private copies bytes into a fresh Wasm allocation */
+  _copyIn(bytes) {
+    const u8 = toU8(bytes);
+    const p = this._malloc(u8.length);
+    new Uint8Array(this._buffer(), p, u8.length).set(u8);
+    return p;
+  }
+  /** @private */
+  _string(s) {
+    const M = this._M;
+    const n = M.lengthBytesUTF8(s) + 1;
+    const p = this._malloc(n);
+    M.stringToUTF8(s, p, n);
+    return p;
+  }
+  /** @private throws NormLabError with the C message when rc != 0 */
+  _check(rc) {
+    if (rc === 0) return;
+    const msg = this._M.UTF8ToString(this._M._nlw_last_error());
+    throw new NormLabError(msg || `normlab error ${rc}`, rc);
+  }
+  /** @private calls fn with a C string, freeing it afterwards */
+  _withString(s, fn) {
+    const p = this._string(s);
+    try {
+      return fn(p);
+    } finally {
+      this._M._free(p);
+    }
+  }
+  /** @private reads the JSON string a *_json call left in the pointer slot */
+  _json(rc) {
+    this._check(rc);
+    return JSON.parse(this._M.UTF8ToString(this._u32(this._scratch + S_PTRS)));
+  }
+
+  // ---- data set ----
+
+  /**
+   * Loads the data set from the official cifar-10-binary.tar.gz (gzip + tar), as bytes.
+   * Replaces the current data set only if this one loads completely.
+   * @param {Uint8Array|ArrayBuffer} bytes
+   */
+  loadDatasetTarGz(bytes) {
+    const u8 = toU8(bytes);
+    const p = this._copyIn(u8);
+    try {
+      this._check(this._M._nlw_data_load_targz(p, u8.length));
+    } finally {
+      this._M._free(p);
+    }
+    return this.datasetInfo();
+  }
+
+  /**
+   * Loads the data set from six batch files: data_batch_1..5.bin, test_batch.bin.
+   * @param {Array<Uint8Array|ArrayBuffer>} batches
+   */
+  loadDatasetBatches(batches) {
+    if (!Array.isArray(batches) || batches.length !== 6) {
+      throw new NormLabError('loadDatasetBatches needs 6 buffers: data_batch_1..5.bin and test_batch.bin');
+    }
+    const M = this._M;
+    const ptrs = [];
+    const table = this._malloc(48);
+    try {
+      batches.forEach((b, i) => {
+        const u8 = toU8(b);
+        ptrs.push(this._copyIn(u8));
+        const t = new Uint32Array(this._buffer(), table, 12);
+        t[i] = ptrs[i];
+        t[6 + i] = u8.length;
+      });
+      this._check(M._nlw_data_load_batches(table, table + 24));
+    } finally {
+      for (const p of ptrs) M._free(p);
+      M._free(table);
+    }
+    return this.datasetInfo();
+  }
+
+  /** @returns {{train:number, test:number, classNames:string[]}} */
+  datasetInfo() {
+    return this._json(this._M._nlw_data_info_json(this._scratch + S_PTRS));
+  }
+
+  /** @private pointers to a set's pixels and labels */
+  _set(set) {
+    const s = this._scratch + S_PTRS;
+    this._check(this._M._nlw_data_images(set === 'train' ? 1 : 0, s, s + 4, s + 8));
+    return { pixels: this._u32(s), labels: this._u32(s + 4), n: this._i32(s + 8) };
+  }
+
+  /**
+   * Copies images [first, first + count) of a set: CIFAR layout, 3072 bytes each
+   * (1024 red, 1024 green, 1024 blue, rows top to bottom).
+   * @param {number} first @param {number} count @param {'test'|'train'} [set]
+   * @returns {Uint8Array}
+   */
+  images(first, count, set = 'test') {
+    const s = this._set(set);
+    if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > s.n) {
+      throw new NormLabError(`images ${first}..${first + count - 1} are outside the ${set} set (0..${s.n - 1})`);
+    }
+    return this._copyOut(Uint8Array, s.pixels + first * IMAGE_BYTES, count * IMAGE_BYTES);
+  }
+
+  /** One test image (3072 bytes, CIFAR layout). @param {number} i @returns {Uint8Array} */
+  testImage(i) { return this.images(i, 1, 'test'); }
+
+  /** All labels of a set. @param {'test'|'train'} [set] @returns {Uint8Array} */
+  labels(set = 'test') {
+    const s = this._set(set);
+    return this._copyOut(Uint8Array, s.labels, s.n);
+  }
+
+  // ---- models and trainers ----
+
+  /** @private settings text with this instance's thread count as the default */
+  _text(model, settings) {
+    const s = { ...(settings || {}) };
+    if (s.threads === undefined) s.threads = this.threads;
+    return settingsText(model || {}, s);
+  }
+
+  /**
+   * The complete settings the core would use (defaults filled in, validated).
+   * @param {ModelDesc} [model] @param {TrainSettings} [settings]
+   * @returns {{model: ModelDesc, settings: TrainSettings}}
+   */
+  resolveSettings(model, settings) {
+    return this._withString(this._text(model, settings),
+      (p) => this._json(this._M._nlw_settings_json(p, this._scratch + S_PTRS)));
+  }
+
+  /**
+   * Parameter and receptive-field table of a model, without creating a trainer.
+   * @param {ModelDesc} [model] @returns {{layers: LayerReport[], total: number}}
+   */
+  report(model) {
+    return this._withString(this._text(model, {}),
+      (p) => this._json(this._M._nlw_model_report_json(p, this._scratch + S_PTRS)));
+  }
+
+  /**
+   * A trainer with fresh weights (seeded). It trains on the current data set.
+   * @param {ModelDesc} [model] @param {TrainSettings} [settings] @returns {Trainer}
+   */
+  createTrainer(model, settings) {
+    const slot = this._scratch + S_PTRS;
+    this._withString(this._text(model, settings), (p) => this._check(this._M._nlw_trainer_create(p, slot)));
+    return this._adopt(this._u32(slot));
+  }
+
+  /**
+   * A trainer restored from checkpoint bytes (model, weights, optimiser state, progress).
+   * @param {Uint8Array|ArrayBuffer} bytes @param {{threads?: number}} [opts] default: this.threads
+   * @returns {Trainer}
+   */
+  trainerFromCheckpoint(bytes, opts = {}) {
+    const u8 = toU8(bytes);
+    const slot = this._scratch + S_PTRS;
+    const p = this._copyIn(u8);
+    try {
+      this._check(this._M._nlw_trainer_load_checkpoint(p, u8.length, opts.threads || this.threads, slot));
+    } finally {
+      this._M._free(p);
+    }
+    return this._adopt(this._u32(slot));
+  }
+
+  /** Same as trainerFromCheckpoint. */
+  loadCheckpoint(bytes, opts) { return this.trainerFromCheckpoint(bytes, opts); }
+
+  /** @private */
+  _adopt(handle) {
+    const t = new Trainer(this, handle);
+    this._trainers.add(t);
+    return t;
+  }
+
+  /** Frees all trainers and the data set, and stops the worker threads. */
+  close() {
+    if (!this._M) return;
+    for (const t of [...this._trainers]) t.free();
+    this._M._nlw_data_free();
+    this._M._free(this._scratch);
+    const pt = this._M.PThread;
+    if (pt) for (const w of [...pt.unusedWorkers, ...pt.runningWorkers]) w.terminate();
+    this._M = null;
+  }
+}
+
+export class Trainer {
+  /** @private */
+  constructor(nl, handle) {
+    this._nl = nl;
+    this._h = handle;
+    /** Number of trainable parameters. */
+    this.paramCount = this.params().length;
+  }
+
+  /** @private */
+  _handle() {
+    if (!this._h) throw new NormLabError('this trainer was freed');
+    return this._h;
+  }
+
+  /**
+   * Runs up to n optimiser steps (stops early at the end of an epoch).
+   * @param {number} n @returns {Progress}
+   */
+  trainSteps(n) {
+    const nl = this._nl;
+    const out = nl._scratch + S_PROGRESS;
+    if (!Number.isInteger(n)) throw new NormLabError(`trainSteps: steps must be an integer, got ${n}`);
+    nl._check(nl._M._nlw_trainer_train(this._handle(), Math.max(-1, Math.min(n, 0x7fffffff)), out));
+    return readProgress(nl._f64s(out, 16));
+  }
+
+  /** @returns {Progress} */
+  progress() {
+    const nl = this._nl;
+    const out = nl._scratch + S_PROGRESS;
+    nl._check(nl._M._nlw_trainer_progress(this._handle(), out));
+    return readProgress(nl._f64s(out, 16));
+  }
+
+  /**
+   * Evaluates in inference mode on the test (default) or training set.
+   * @param {{set?: 'test'|'train', order?: 'confidence'|'index', limit?: number}} [opts]
+   *   misclassified list: most confident mistakes first (default) or in data-set order, at most limit
+   * @returns {Evaluation}
+   */
+  evaluate(opts = {}) {
+    const nl = this._nl;
+    const M = nl._M;
+    const set = opts.set || 'test';
+    if (set !== 'test' && set !== 'train') throw new NormLabError(`unknown set '${set}' (use test or train)`);
+    const h = this._handle();
+    nl._check(M._nlw_trainer_evaluate(h, set === 'train' ? 1 : 0, nl._scratch + S_SUMMARY, nl._scratch + S_CONFUSION));
+    const summary = nl._f64s(nl._scratch + S_SUMMARY, 13);
+    const flat = nl._copyOut(Int32Array, nl._scratch + S_CONFUSION, CLASSES * CLASSES);
+    const confusion = [];
+    for (let i = 0; i < CLASSES; i++) confusion.push(flat.subarray(i * CLASSES, (i + 1) * CLASSES));
+
+    const s = nl._scratch + S_PTRS;
+    nl._check(M._nlw_trainer_eval_predictions(h, s, s + 4, s + 8));
+    const n = nl._i32(s + 8);
+    const pred = nl._copyOut(Uint8Array, nl._u32(s), n);
+    const conf = nl._copyOut(Float32Array, nl._u32(s + 4), n);
+
+    // Sorted here (O(n log n)) rather than by the core's insertion into a top-k list, which
+    // is quadratic when all mistakes are wanted; same order: confidence, then index.
+    const labels = nl.labels(set);
+    const wrong = [];
+    for (let i = 0; i < n; i++) if (pred[i] !== labels[i]) wrong.push(i);
+    if (opts.order !== 'index') wrong.sort((a, b) => conf[b] - conf[a] || a - b);
+    const limit = opts.limit === undefined ? wrong.length : Math.max(0, Math.floor(opts.limit));
+    const misclassified = wrong.slice(0, limit).map((i) => ({ index: i, label: labels[i], pred: pred[i], conf: conf[i] }));
+    return { set, n, loss: summary[1], acc: summary[2], classAcc: summary.slice(3, 13), confusion, misclassified, pred, conf };
+  }
+
+  /**
+   * Logits for images in CIFAR layout ([n][3072] bytes), in inference mode.
+   * @param {Uint8Array} images @returns {Float32Array} [n][10]
+   */
+  predict(images) {
+    const nl = this._nl;
+    const u8 = toU8(images);
+    if (u8.length === 0 || u8.length % IMAGE_BYTES) {
+      throw new NormLabError(`predict: ${u8.length} bytes is not a whole number of ${IMAGE_BYTES}-byte images`);
+    }
+    const n = u8.length / IMAGE_BYTES;
+    const inPtr = nl._copyIn(u8);
+    const outPtr = nl._malloc(4 * CLASSES * n);
+    try {
+      nl._check(nl._M._nlw_trainer_predict(this._handle(), inPtr, n, outPtr));
+      return nl._copyOut(Float32Array, outPtr, CLASSES * n);
+    } finally {
+      nl._M._free(inPtr);
+      nl._M._free(outPtr);
+    }
+  }
+
+  /** A copy of the trainable parameters (layout order of core/nl_model.h). @returns {Float32Array} */
+  params() {
+    const nl = this._nl;
+    const s = nl._scratch + S_PTRS;
+    nl._check(nl._M._nlw_trainer_params(this._handle(), s, s + 4));
+    return nl._copyOut(Float32Array, nl._u32(s), nl._i32(s + 4));
+  }
+
+  /** A copy of the BatchNorm running mean/var (empty for GN/LN). @returns {Float32Array} */
+  bnState() {
+    const nl = this._nl;
+    const s = nl._scratch + S_PTRS;
+    nl._check(nl._M._nlw_trainer_bn_state(this._handle(), s, s + 4));
+    return nl._copyOut(Float32Array, nl._u32(s), nl._i32(s + 4));
+  }
+
+  /** Parameter and receptive-field table. @returns {{layers: LayerReport[], total: number}} */
+  report() {
+    const nl = this._nl;
+    return nl._json(nl._M._nlw_trainer_report_json(this._handle(), nl._scratch + S_PTRS));
+  }
+
+  /** The trainer's complete settings. @returns {{model: ModelDesc, settings: TrainSettings}} */
+  config() {
+    const nl = this._nl;
+    return nl._json(nl._M._nlw_trainer_config_json(this._handle(), nl._scratch + S_PTRS));
+  }
+
+  /** Checkpoint bytes (readable by the native CLI too). @returns {Uint8Array} */
+  saveCheckpoint() {
+    const nl = this._nl;
+    const s = nl._scratch + S_PTRS;
+    nl._check(nl._M._nlw_checkpoint_save(this._handle(), s, s + 4));
+    const p = nl._u32(s);
+    try {
+      return nl._copyOut(Uint8Array, p, nl._u32(s + 4));
+    } finally {
+      nl._M._free(p);
+    }
+  }
+
+  /** Releases the trainer's Wasm memory and threads. Further calls throw. */
+  free() {
+    if (!this._h) return;
+    this._nl._check(this._nl._M._nlw_trainer_free(this._h));
+    this._nl._trainers.delete(this);
+    this._h = 0;
+  }
+}
+
+function readProgress(v) {
+  /** @type {any} */
+  const p = {};
+  PROGRESS_KEYS.forEach((k, i) => { p[k] = BOOL_PROGRESS.has(k) ? v[i] !== 0 : v[i]; });
+  return /** @type {Progress} */ (p);
+}
+
+/** @returns {Uint8Array} */
+function toU8(b) {
+  if (b instanceof Uint8Array) return b;
+  if (b instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer)) {
+    return new Uint8Array(b);
+  }
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  throw new NormLabError('expected a Uint8Array or ArrayBuffer');
+}
+
+export default NormLab;
