@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the two Wasm variants of the core into build/wasm/ and copies them, with the JS
-# wrapper, to web/wasm/ for the page:
+# Builds the two Wasm variants of the core into build/wasm/ (for Node) and copies them,
+# with the JS wrapper normlab.js, to web/wasm/ for the page:
 #   normlab-simd.js/.wasm       single-threaded, SIMD128
 #   normlab-simd-mt.js/.wasm    SIMD128 + pthreads (+ normlab-simd-mt.worker.js; needs
 #                               SharedArrayBuffer, i.e. a cross-origin-isolated page)
@@ -45,13 +45,17 @@ LDFLAGS=(-sMODULARIZE=1 -sENVIRONMENT=web,worker,node
          -sEXPORTED_FUNCTIONS="$EXPORTED_FUNCTIONS"
          -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8)
 
+# Link into a scratch folder, then rename into place: tests or a server reading
+# build/wasm/ while this runs never see a half-written file.
 mkdir -p "$OUT_DIR"
+TMP_DIR="$(mktemp -d "$OUT_DIR/.build.XXXXXX")"
+trap 'rm -rf "$TMP_DIR"' EXIT
 build_variant() { # name export_name extra flags...
     local name="$1" export_name="$2"
     shift 2
     echo "build.sh: $name" >&2
     "$EMCC" "${CFLAGS[@]}" "$@" "${SOURCES[@]}" "${LDFLAGS[@]}" -sEXPORT_NAME="$export_name" \
-        -o "$OUT_DIR/$name.js"
+        -o "$TMP_DIR/$name.js"
 }
 
 # Runs the two links in parallel (each is one emcc process).
@@ -67,11 +71,24 @@ mt_pid=$!
 wait "$st_pid"
 wait "$mt_pid"
 
-cp "$ROOT/wasm_bindings/normlab.js" "$OUT_DIR/normlab.js"
+# build/wasm/ is what Node loads: the glue is CommonJS, so say so (a package.json above
+# might say "type": "module"). web/wasm/ is what the page serves: the glue plus normlab.js.
+cp "$ROOT/wasm_bindings/normlab.js" "$TMP_DIR/normlab.js"
+echo '{ "type": "commonjs" }' > "$TMP_DIR/package.json"
+GLUE=(normlab-simd.js normlab-simd.wasm normlab-simd-mt.js normlab-simd-mt.wasm normlab-simd-mt.worker.js)
+install_to() { # folder files...: copies each there by an atomic rename
+    local dir="$1"
+    shift
+    mkdir -p "$dir"
+    for f in "$@"; do
+        cp "$TMP_DIR/$f" "$dir/.$f.tmp"
+        mv -f "$dir/.$f.tmp" "$dir/$f"
+    done
+}
+rm -f "$OUT_DIR/normlab.js" # an older build.sh put a copy here
+install_to "$OUT_DIR" "${GLUE[@]}" package.json
 if [[ $COPY == 1 ]]; then
-    mkdir -p "$WEB_DIR"
-    cp "$OUT_DIR"/normlab-simd.js "$OUT_DIR"/normlab-simd.wasm "$OUT_DIR"/normlab-simd-mt.js \
-       "$OUT_DIR"/normlab-simd-mt.wasm "$OUT_DIR"/normlab-simd-mt.worker.js "$OUT_DIR"/normlab.js "$WEB_DIR"/
+    install_to "$WEB_DIR" "${GLUE[@]}" normlab.js
     echo "build.sh: copied to $WEB_DIR" >&2
 fi
 ls -l "$OUT_DIR" >&2
