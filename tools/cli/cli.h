@@ -27,6 +27,8 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_confusion(int argc, char **argv);
 
 /* Loads the data set named by o->data, applying the limits. Prints the error itself. */
 int cli_load_data(const cli_options *o, nl_cifar *data);
