@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/nl_kernels.h"
 #include "nl_rng.h"
 
 static size_t shape_size(nl_shape s) { return (size_t)s.c * s.h * s.w; }
@@ -166,7 +167,7 @@ static void block_output(nl_net *net, int b, int i0, int i1, const float *mean_c
             s = ic;
         }
         float *out = net->act[layer] + (size_t)i * sz;
-        nl_norm_relu_forward(npix, B->co, net->conv_out[b] + (size_t)i * sz, m, s, gamma, beta, out);
+        nl_norm_relu_forward(net->ks, npix, B->co, net->conv_out[b] + (size_t)i * sz, m, s, gamma, beta, out);
         if (net->train && L->desc.dropout > 0.0f) {
             float p = L->desc.dropout, keep_scale = 1.0f / (1.0f - p);
             nl_rng r = nl_rng_stream(net->dropout_seed, (uint64_t)b, (uint64_t)i);
@@ -203,20 +204,18 @@ static void forward_task(void *ctx, int chunk) {
         }
         nl_conv_dims cd = block_dims(B);
         float *scratch = net->scratch + (size_t)chunk * net->scratch_floats;
-        for (int i = i0; i < i1; i++)
-            nl_conv_forward(&cd, in + (size_t)i * in_sz, net->packed[b], net->conv_out[b] + (size_t)i * out_sz,
-                            scratch);
-        if (L->desc.norm == NL_NORM_BN) {
-            if (net->train) {
-                double *sum = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sumsq = sum + NL_MAX_WIDTH;
-                memset(sum, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
-                nl_channel_sums(npix * (size_t)(i1 - i0), B->co, net->conv_out[b] + (size_t)i0 * out_sz, sum,
-                                sumsq);
-            }
-            return; /* normalised in phase 1 */
+        int bn_stats = L->desc.norm == NL_NORM_BN && net->train;
+        double *sum = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sumsq = sum + NL_MAX_WIDTH;
+        if (bn_stats) memset(sum, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
+        for (int i = i0; i < i1; i++) {
+            float *y = net->conv_out[b] + (size_t)i * out_sz;
+            nl_conv_forward(net->ks, &cd, in + (size_t)i * in_sz, net->packed[b], y, scratch);
+            /* BN: the chunk's sums, image after image (pixels in order) while y is in cache */
+            if (bn_stats) nl_channel_sums(net->ks, npix, B->co, y, sum, sumsq);
         }
+        if (L->desc.norm == NL_NORM_BN) return; /* normalised in phase 1 */
         for (int i = i0; i < i1; i++)
-            nl_group_stats(npix, B->co, B->groups, net->conv_out[b] + (size_t)i * out_sz, L->desc.norm_eps,
+            nl_group_stats(net->ks, npix, B->co, B->groups, net->conv_out[b] + (size_t)i * out_sz, L->desc.norm_eps,
                            net->mean[b] + (size_t)i * B->groups, net->invstd[b] + (size_t)i * B->groups);
         block_output(net, b, i0, i1, NULL, NULL, 1);
         return;
@@ -292,9 +291,10 @@ double nl_net_forward(nl_net *net, int n, const uint8_t *labels, int train) {
     const nl_model_layout *L = &net->L;
     net->n = n;
     net->train = train;
+    net->ks = nl_kernels();
     for (int b = 0; b < NL_NUM_BLOCKS; b++) {
         nl_conv_dims cd = block_dims(&L->blocks[b]);
-        nl_conv_pack_weights(&cd, net->params + L->blocks[b].w_off, net->packed[b]);
+        nl_conv_pack_weights(net->ks, &cd, net->params + L->blocks[b].w_off, net->packed[b]);
     }
     int nch = n_chunks(n);
     for (int l = 0; l < NL_NUM_LAYERS; l++) {
@@ -347,8 +347,8 @@ static void conv_backward_chunk(nl_net *net, int b, int chunk, int i0, int i1) {
     float *dw = net->grad_part + (size_t)chunk * net->L.n_params + B->w_off;
     for (int i = i0; i < i1; i++) {
         const float *g = net->gtmp + (size_t)i * out_sz;
-        nl_conv_backward_weights(&cd, in + (size_t)i * in_sz, g, dw, scratch);
-        if (layer > 0) nl_conv_backward_data(&cd, g, net->packed_t[b], net->dact[layer - 1] + (size_t)i * in_sz, scratch);
+        nl_conv_backward_weights(net->ks, &cd, in + (size_t)i * in_sz, g, dw, scratch);
+        if (layer > 0) nl_conv_backward_data(net->ks, &cd, g, net->packed_t[b], net->dact[layer - 1] + (size_t)i * in_sz, scratch);
     }
 }
 
@@ -369,13 +369,16 @@ static void backward_task(void *ctx, int chunk) {
                 double *sg = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sgx = sg + NL_MAX_WIDTH;
                 memset(sg, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
                 size_t off = (size_t)i0 * sz;
-                nl_norm_relu_backward_g(npix * (size_t)(i1 - i0), B->co, net->conv_out[b] + off, net->mean[b],
-                                        net->invstd[b], gamma, beta, dout + off, net->gtmp + off, sg, sgx);
+                for (int i = i0; i < i1; i++, off += sz) /* image by image: same order, in cache */
+                    nl_norm_relu_backward_g(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b],
+                                            net->invstd[b], gamma, beta, dout + off, net->gtmp + off, sg, sgx);
             } else {
-                size_t off = (size_t)i0 * sz;
-                nl_norm_backward_dx(npix * (size_t)(i1 - i0), B->co, net->conv_out[b] + off, net->mean[b],
-                                    net->invstd[b], gamma, job->a, job->bcoef, net->gtmp + off);
-                conv_backward_chunk(net, b, chunk, i0, i1);
+                for (int i = i0; i < i1; i++) {
+                    size_t off = (size_t)i * sz;
+                    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b], net->invstd[b],
+                                        gamma, job->a, job->bcoef, net->gtmp + off);
+                    conv_backward_chunk(net, b, chunk, i, i + 1);
+                }
             }
             return;
         }
@@ -393,7 +396,7 @@ static void backward_task(void *ctx, int chunk) {
                 ic[c] = net->invstd[b][(size_t)i * G + c / cg];
                 sg[c] = sgx[c] = 0.0;
             }
-            nl_norm_relu_backward_g(npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout + off,
+            nl_norm_relu_backward_g(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout + off,
                                     net->gtmp + off, sg, sgx);
             double cnt = (double)npix * cg;
             for (int g = 0; g < G; g++) {
@@ -411,9 +414,9 @@ static void backward_task(void *ctx, int chunk) {
                 dgamma[c] += (float)sgx[c];
                 dbeta[c] += (float)sg[c];
             }
-            nl_norm_backward_dx(npix, B->co, net->conv_out[b] + off, mc, ic, gamma, a, bc, net->gtmp + off);
+            nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, a, bc, net->gtmp + off);
+            conv_backward_chunk(net, b, chunk, i, i + 1);
         }
-        conv_backward_chunk(net, b, chunk, i0, i1);
         return;
     }
     nl_shape s_in = L->shapes[l - 1];
@@ -459,9 +462,10 @@ void nl_net_backward(nl_net *net, const uint8_t *labels) {
     const nl_model_layout *L = &net->L;
     int nch = n_chunks(net->n);
     memset(net->grad_part, 0, sizeof(float) * (size_t)nch * L->n_params);
+    net->ks = nl_kernels();
     for (int b = 0; b < NL_NUM_BLOCKS; b++) {
         nl_conv_dims cd = block_dims(&L->blocks[b]);
-        if (nl_block_layer(b) > 0) nl_conv_pack_weights_t(&cd, net->params + L->blocks[b].w_off, net->packed_t[b]);
+        if (nl_block_layer(b) > 0) nl_conv_pack_weights_t(net->ks, &cd, net->params + L->blocks[b].w_off, net->packed_t[b]);
     }
     for (int l = NL_NUM_LAYERS - 1; l >= 0; l--) {
         back_job job;

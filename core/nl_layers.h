@@ -7,6 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The microkernels the layers run (kernels/nl_kernels.h); the caller picks the set once per
+ * pass (nl_kernels()) and hands it down, so a pass never mixes sets. */
+struct nl_kernel_set;
+typedef struct nl_kernel_set nl_kernel_set;
+
 /* ---- convolution, stride 1, square kernel k, zero padding pad ---- */
 typedef struct {
     int h, w, ci;     /* input */
@@ -16,20 +21,23 @@ typedef struct {
 
 /* Scratch floats one thread needs for any of the conv functions below. */
 size_t nl_conv_scratch_floats(const nl_conv_dims *d);
-/* w: [k][k][ci][co] -> 8-column panels of the [k*k*ci][co] matrix (size nl_conv_packed_floats). */
+/* w: [k][k][ci][co] -> column panels (the set's GEMM tile for co) of the [k*k*ci][co] matrix,
+ * size nl_conv_packed_floats (enough for any set). */
 size_t nl_conv_packed_floats(const nl_conv_dims *d);
-void nl_conv_pack_weights(const nl_conv_dims *d, const float *w, float *packed);
+void nl_conv_pack_weights(const nl_kernel_set *ks, const nl_conv_dims *d, const float *w, float *packed);
 /* w: [k][k][ci][co] -> panels of the flipped, transposed [k][k][co][ci] (backward data). */
 size_t nl_conv_packed_t_floats(const nl_conv_dims *d);
-void nl_conv_pack_weights_t(const nl_conv_dims *d, const float *w, float *packed_t);
+void nl_conv_pack_weights_t(const nl_kernel_set *ks, const nl_conv_dims *d, const float *w, float *packed_t);
 
-/* y[ho][wo][co] = conv(x[h][w][ci], w) for one image. */
-void nl_conv_forward(const nl_conv_dims *d, const float *x, const float *w_packed, float *y, float *scratch);
+/* y[ho][wo][co] = conv(x[h][w][ci], w) for one image (weights packed with the same set). */
+void nl_conv_forward(const nl_kernel_set *ks, const nl_conv_dims *d, const float *x, const float *w_packed, float *y,
+                     float *scratch);
 /* dx[h][w][ci] = conv_transpose(dy[ho][wo][co], w) for one image (overwrites dx). */
-void nl_conv_backward_data(const nl_conv_dims *d, const float *dy, const float *w_packed_t, float *dx,
-                           float *scratch);
+void nl_conv_backward_data(const nl_kernel_set *ks, const nl_conv_dims *d, const float *dy, const float *w_packed_t,
+                           float *dx, float *scratch);
 /* dw[k][k][ci][co] += sum over pixels of x patch * dy, for one image. */
-void nl_conv_backward_weights(const nl_conv_dims *d, const float *x, const float *dy, float *dw, float *scratch);
+void nl_conv_backward_weights(const nl_kernel_set *ks, const nl_conv_dims *d, const float *x, const float *dy,
+                              float *dw, float *scratch);
 
 /* ---- 2x2 max pool, stride 2 (floor), NHWC; argmax index 0..3 saved for backward ---- */
 void nl_maxpool_forward(int h, int w, int c, const float *x, float *y, uint8_t *arg);
@@ -52,22 +60,23 @@ double nl_softmax_xent(int classes, const float *logits, int label, float eps, f
 /* ---- normalisation: y = gamma * (x - mean) * invstd + beta, then ReLU ----
  * Statistics accumulate in double: per channel (BN) or per image and group (GN/LN). */
 /* Adds sum and sum of squares of x[npix][c] per channel into sum[c], sumsq[c]. */
-void nl_channel_sums(size_t npix, int c, const float *x, double *sum, double *sumsq);
+void nl_channel_sums(const nl_kernel_set *ks, size_t npix, int c, const float *x, double *sum, double *sumsq);
 /* Per group of c/groups channels over npix pixels: mean[g], invstd[g] of one image. */
-void nl_group_stats(size_t npix, int c, int groups, const float *x, float eps, float *mean, float *invstd);
+void nl_group_stats(const nl_kernel_set *ks, size_t npix, int c, int groups, const float *x, float eps, float *mean,
+                    float *invstd);
 /* out = relu(gamma * (x - mean[ch]) * invstd[ch] + beta) for npix pixels, where per-channel
  * mean/invstd are given (BN: batch or running stats; GN: expanded from groups). */
-void nl_norm_relu_forward(size_t npix, int c, const float *x, const float *mean, const float *invstd,
+void nl_norm_relu_forward(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean, const float *invstd,
                           const float *gamma, const float *beta, float *out);
 /* Backward of relu(norm(x)) up to the norm output: g = dout where the ReLU was active.
  * Writes g into gout and adds sum(g) and sum(g * xhat) per channel into dbeta/dgamma. */
-void nl_norm_relu_backward_g(size_t npix, int c, const float *x, const float *mean, const float *invstd,
+void nl_norm_relu_backward_g(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean, const float *invstd,
                              const float *gamma, const float *beta, const float *dout, float *gout,
                              double *sum_g, double *sum_gx);
 /* dx = invstd * (gamma * g - a - xhat * b) per channel, where a and b are the means of
  * gamma*g and gamma*g*xhat over the normalisation set (BN: the channel over the batch;
  * GN: the group over one image), expanded per channel. In place on g. */
-void nl_norm_backward_dx(size_t npix, int c, const float *x, const float *mean, const float *invstd,
+void nl_norm_backward_dx(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean, const float *invstd,
                          const float *gamma, const float *a, const float *b, float *g);
 
 #endif

@@ -17,6 +17,7 @@ typedef struct {
     nl_model_layout L;
     int cap;                 /* batch capacity */
     nl_pool *pool;
+    const nl_kernel_set *ks; /* the microkernels of the current pass (set at its start) */
     float *params, *grads;   /* [n_params] */
     float *bn_state;         /* [n_bn_state] running mean/var */
     int64_t bn_batches;      /* num_batches_tracked */

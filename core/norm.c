@@ -1,27 +1,23 @@
 /* Normalisation + ReLU on NHWC pixels with per-channel mean/invstd (BN: batch statistics or
  * running ones; GN/LN: the image's group statistics expanded to channels). The statistics
- * are accumulated in double so that sum/sum-of-squares stays accurate. */
+ * are accumulated in double so that sum/sum-of-squares stays accurate. The per-pixel work is
+ * done by the kernel set's microkernels (kernels/f32_norm__*.c). */
 #include <math.h>
 #include <string.h>
 
+#include "kernels/nl_kernels.h"
 #include "nl_layers.h"
 
-void nl_channel_sums(size_t npix, int c, const float *x, double *sum, double *sumsq) {
-    for (size_t p = 0; p < npix; p++) {
-        const float *px = x + p * c;
-        for (int ch = 0; ch < c; ch++) {
-            double v = px[ch];
-            sum[ch] += v;
-            sumsq[ch] += v * v;
-        }
-    }
+void nl_channel_sums(const nl_kernel_set *ks, size_t npix, int c, const float *x, double *sum, double *sumsq) {
+    ks->chansum(npix, (size_t)c, x, sum, sumsq);
 }
 
-void nl_group_stats(size_t npix, int c, int groups, const float *x, float eps, float *mean, float *invstd) {
+void nl_group_stats(const nl_kernel_set *ks, size_t npix, int c, int groups, const float *x, float eps, float *mean,
+                    float *invstd) {
     double sum[256], sumsq[256];
     memset(sum, 0, sizeof(double) * (size_t)c);
     memset(sumsq, 0, sizeof(double) * (size_t)c);
-    nl_channel_sums(npix, c, x, sum, sumsq);
+    ks->chansum(npix, (size_t)c, x, sum, sumsq);
     int cg = c / groups;
     for (int g = 0; g < groups; g++) {
         double s = 0.0, s2 = 0.0;
@@ -38,44 +34,18 @@ void nl_group_stats(size_t npix, int c, int groups, const float *x, float eps, f
     }
 }
 
-void nl_norm_relu_forward(size_t npix, int c, const float *x, const float *mean, const float *invstd,
-                          const float *gamma, const float *beta, float *out) {
-    for (size_t p = 0; p < npix; p++) {
-        const float *px = x + p * c;
-        float *po = out + p * c;
-        for (int ch = 0; ch < c; ch++) {
-            float v = gamma[ch] * ((px[ch] - mean[ch]) * invstd[ch]) + beta[ch];
-            po[ch] = v > 0.0f ? v : 0.0f;
-        }
-    }
+void nl_norm_relu_forward(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
+                          const float *invstd, const float *gamma, const float *beta, float *out) {
+    ks->normrelu(npix, (size_t)c, x, mean, invstd, gamma, beta, out);
 }
 
-void nl_norm_relu_backward_g(size_t npix, int c, const float *x, const float *mean, const float *invstd,
-                             const float *gamma, const float *beta, const float *dout, float *gout,
-                             double *sum_g, double *sum_gx) {
-    for (size_t p = 0; p < npix; p++) {
-        const float *px = x + p * c;
-        const float *pd = dout + p * c;
-        float *pg = gout + p * c;
-        for (int ch = 0; ch < c; ch++) {
-            float xhat = (px[ch] - mean[ch]) * invstd[ch];
-            float v = gamma[ch] * xhat + beta[ch];
-            float g = v > 0.0f ? pd[ch] : 0.0f;
-            pg[ch] = g;
-            sum_g[ch] += g;
-            sum_gx[ch] += (double)g * xhat;
-        }
-    }
+void nl_norm_relu_backward_g(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
+                             const float *invstd, const float *gamma, const float *beta, const float *dout,
+                             float *gout, double *sum_g, double *sum_gx) {
+    ks->normrelu_bwd(npix, (size_t)c, x, mean, invstd, gamma, beta, dout, gout, sum_g, sum_gx);
 }
 
-void nl_norm_backward_dx(size_t npix, int c, const float *x, const float *mean, const float *invstd,
-                         const float *gamma, const float *a, const float *b, float *g) {
-    for (size_t p = 0; p < npix; p++) {
-        const float *px = x + p * c;
-        float *pg = g + p * c;
-        for (int ch = 0; ch < c; ch++) {
-            float xhat = (px[ch] - mean[ch]) * invstd[ch];
-            pg[ch] = invstd[ch] * (gamma[ch] * pg[ch] - a[ch] - xhat * b[ch]);
-        }
-    }
+void nl_norm_backward_dx(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
+                         const float *invstd, const float *gamma, const float *a, const float *b, float *g) {
+    ks->norm_dx(npix, (size_t)c, x, mean, invstd, gamma, a, b, g);
 }

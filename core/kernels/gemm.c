@@ -1,33 +1,125 @@
-/* Drives the 4x8 microkernel over a whole matrix, and packs B into 8-column panels. */
+/* Kernel sets (which microkernels each ISA uses), their selection, and the GEMM driver that
+ * runs a microkernel over a whole matrix with B packed in panels. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "nl_kernels.h"
 
-nl_gemm_ukernel_fn nl_gemm_4x8 = nl_f32_gemm_4x8__wasmsimd;
+static const nl_kernel_set set_scalar = {
+    "scalar",
+    {4, 8, nl_f32_gemm_4x8__scalar, "f32_gemm_4x8__scalar"},
+    {4, 8, nl_f32_gemm_4x8__scalar, "f32_gemm_4x8__scalar"},
+    nl_f32_chansum__scalar,
+    nl_f32_normrelu__scalar,
+    nl_f32_normrelu_bwd__scalar,
+    nl_f32_norm_dx__scalar,
+};
 
-void nl_pack_b_panels(size_t kc, size_t n, const float *b, size_t ldb, float *out) {
-    size_t panels = (n + 7) / 8;
+static const nl_kernel_set set_wasmsimd = {
+    "wasmsimd",
+    {4, 8, nl_f32_gemm_4x8__wasmsimd, "f32_gemm_4x8__wasmsimd"},
+    {4, 16, nl_f32_gemm_4x16__wasmsimd, "f32_gemm_4x16__wasmsimd"},
+    nl_f32_chansum__wasmsimd,
+    nl_f32_normrelu__wasmsimd,
+    nl_f32_normrelu_bwd__wasmsimd,
+    nl_f32_norm_dx__wasmsimd,
+};
+
+#if defined(NL_WIDE_KERNELS)
+#define NL_HAVE_AVX512 1
+static const nl_kernel_set set_avx512 = {
+    "avx512",
+    {16, 16, nl_f32_gemm_16x16__avx512, "f32_gemm_16x16__avx512"},
+    {8, 32, nl_f32_gemm_8x32__avx512, "f32_gemm_8x32__avx512"},
+    nl_f32_chansum__avx512,
+    nl_f32_normrelu__avx512,
+    nl_f32_normrelu_bwd__avx512,
+    nl_f32_norm_dx__avx512,
+};
+
+static int cpu_has_avx512(void) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
+#else
+    return 1;
+#endif
+}
+#endif
+
+static const nl_kernel_set *best_set(void) {
+#ifdef NL_HAVE_AVX512
+    if (cpu_has_avx512()) return &set_avx512;
+#endif
+    return &set_wasmsimd;
+}
+
+const nl_kernel_set *nl_kernels_find(const char *isa) {
+    if (!isa || !*isa || !strcmp(isa, "auto") || !strcmp(isa, "best")) return best_set();
+    if (!strcmp(isa, "scalar")) return &set_scalar;
+    if (!strcmp(isa, "wasmsimd")) return &set_wasmsimd;
+#ifdef NL_HAVE_AVX512
+    if (!strcmp(isa, "avx512")) return cpu_has_avx512() ? &set_avx512 : NULL;
+#endif
+    return NULL;
+}
+
+const char *nl_kernels_available(void) {
+#ifdef NL_HAVE_AVX512
+    if (cpu_has_avx512()) return "scalar,wasmsimd,avx512";
+#endif
+    return "scalar,wasmsimd";
+}
+
+static const nl_kernel_set *current;
+
+const nl_kernel_set *nl_kernels(void) {
+    if (!current) {
+        const nl_kernel_set *ks = nl_kernels_find(getenv("NL_ISA"));
+        current = ks ? ks : best_set();
+    }
+    return current;
+}
+
+int nl_kernels_select(const char *isa) {
+    const nl_kernel_set *ks = nl_kernels_find(isa);
+    if (!ks) return -1;
+    current = ks;
+    return 0;
+}
+
+const nl_gemm_ukernel *nl_gemm_pick(const nl_kernel_set *ks, size_t n) {
+    return n % ks->gemm_wide.nr == 0 ? &ks->gemm_wide : &ks->gemm_narrow;
+}
+
+size_t nl_packed_floats(size_t k, size_t n, size_t nr) { return (n + nr - 1) / nr * nr * k; }
+
+void nl_pack_b_panels(size_t nr, size_t kc, size_t n, const float *b, size_t ldb, float *out) {
+    size_t panels = (n + nr - 1) / nr;
     for (size_t p = 0; p < panels; p++) {
-        size_t nc = n - p * 8 < 8 ? n - p * 8 : 8;
-        float *dst = out + p * kc * 8;
+        size_t nc = n - p * nr < nr ? n - p * nr : nr;
+        float *dst = out + p * kc * nr;
         for (size_t k = 0; k < kc; k++) {
-            const float *src = b + k * ldb + p * 8;
-            size_t j = 0;
-            for (; j < nc; j++) dst[k * 8 + j] = src[j];
-            for (; j < 8; j++) dst[k * 8 + j] = 0.0f;
+            const float *src = b + k * ldb + p * nr;
+            float *d = dst + k * nr;
+            memcpy(d, src, nc * sizeof(float));
+            if (nc < nr) memset(d + nc, 0, (nr - nc) * sizeof(float));
         }
     }
 }
 
-void nl_gemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_stride, size_t a_k_stride,
-             const float *b_packed, float *c, size_t c_row_stride, int accumulate) {
-    for (size_t p = 0; p * 8 < n; p++) {
-        size_t nc = n - p * 8 < 8 ? n - p * 8 : 8;
-        const float *bp = b_packed + p * k * 8;
-        for (size_t i = 0; i < m; i += 4) {
-            size_t mr = m - i < 4 ? m - i : 4;
-            nl_gemm_4x8(mr, nc, k, a + i * a_row_stride, a_row_stride, a_k_stride, bp,
-                        c + i * c_row_stride + p * 8, c_row_stride, accumulate);
+void nl_gemm(const nl_kernel_set *ks, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
+             size_t a_k_stride, const float *b_packed, float *c, size_t c_row_stride, int accumulate) {
+    const nl_gemm_ukernel *u = nl_gemm_pick(ks, n);
+    size_t nr = u->nr, mr_max = u->mr;
+    for (size_t p = 0; p * nr < n; p++) {
+        size_t nc = n - p * nr < nr ? n - p * nr : nr;
+        const float *bp = b_packed + p * k * nr;
+        for (size_t i = 0; i < m; i += mr_max) {
+            size_t mr = m - i < mr_max ? m - i : mr_max;
+            u->fn(mr, nc, k, a + i * a_row_stride, a_row_stride, a_k_stride, bp, c + i * c_row_stride + p * nr,
+                  c_row_stride, accumulate);
         }
     }
 }

@@ -1,0 +1,55 @@
+/* Reference normalisation kernels (definitions for the SIMD versions, see nl_kernels.h). */
+#include "nl_kernels.h"
+
+void nl_f32_chansum__scalar(size_t npix, size_t c, const float *x, double *sum, double *sumsq) {
+    for (size_t p = 0; p < npix; p++) {
+        const float *px = x + p * c;
+        for (size_t ch = 0; ch < c; ch++) {
+            double v = px[ch];
+            sum[ch] += v;
+            sumsq[ch] += v * v;
+        }
+    }
+}
+
+void nl_f32_normrelu__scalar(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
+                             const float *gamma, const float *beta, float *out) {
+    for (size_t p = 0; p < npix; p++) {
+        const float *px = x + p * c;
+        float *po = out + p * c;
+        for (size_t ch = 0; ch < c; ch++) {
+            float v = gamma[ch] * ((px[ch] - mean[ch]) * invstd[ch]) + beta[ch];
+            po[ch] = v > 0.0f ? v : 0.0f;
+        }
+    }
+}
+
+void nl_f32_normrelu_bwd__scalar(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
+                                 const float *gamma, const float *beta, const float *dout, float *gout,
+                                 double *sum_g, double *sum_gx) {
+    for (size_t p = 0; p < npix; p++) {
+        const float *px = x + p * c;
+        const float *pd = dout + p * c;
+        float *pg = gout + p * c;
+        for (size_t ch = 0; ch < c; ch++) {
+            float xhat = (px[ch] - mean[ch]) * invstd[ch];
+            float v = gamma[ch] * xhat + beta[ch];
+            float g = v > 0.0f ? pd[ch] : 0.0f;
+            pg[ch] = g;
+            sum_g[ch] += (double)g;
+            sum_gx[ch] += (double)g * (double)xhat;
+        }
+    }
+}
+
+void nl_f32_norm_dx__scalar(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
+                            const float *gamma, const float *a, const float *b, float *g) {
+    for (size_t p = 0; p < npix; p++) {
+        const float *px = x + p * c;
+        float *pg = g + p * c;
+        for (size_t ch = 0; ch < c; ch++) {
+            float xhat = (px[ch] - mean[ch]) * invstd[ch];
+            pg[ch] = invstd[ch] * ((gamma[ch] * pg[ch] - a[ch]) - xhat * b[ch]);
+        }
+    }
+}

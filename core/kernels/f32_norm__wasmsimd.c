@@ -1,0 +1,154 @@
+/* Normalisation kernels, SIMD128 (lanes = channels of one pixel; see nl_kernels.h for the
+ * definitions). Reductions keep one double accumulator per channel and walk the pixels in
+ * order, a block of channels at a time so the accumulators stay in registers; channels past
+ * the last multiple of 4 take the scalar path. Same bits as the scalar reference. */
+#include "nl_kernels.h"
+#include "nl_simd128.h"
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE v128_t promote_hi(v128_t x) { return wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x, x, 1, 1)); }
+
+/* channels [c0, c0 + 4 NV) of every pixel */
+INLINE void chansum_block(const size_t NV, size_t npix, size_t c, size_t c0, const float *x, double *sum,
+                          double *sumsq) {
+    v128_t s[4], q[4]; /* fixed sizes (not VLAs): NV <= 2 */
+    NL_UNROLL
+    for (size_t i = 0; i < 2 * NV; i++) {
+        s[i] = wasm_v128_load(sum + c0 + 2 * i);
+        q[i] = wasm_v128_load(sumsq + c0 + 2 * i);
+    }
+    const float *px = x + c0;
+    for (size_t p = 0; p < npix; p++, px += c) {
+        NL_UNROLL
+        for (size_t v = 0; v < NV; v++) {
+            v128_t xv = wasm_v128_load(px + 4 * v);
+            v128_t lo = wasm_f64x2_promote_low_f32x4(xv), hi = promote_hi(xv);
+            s[2 * v] = wasm_f64x2_add(s[2 * v], lo);
+            q[2 * v] = wasm_f64x2_add(q[2 * v], wasm_f64x2_mul(lo, lo));
+            s[2 * v + 1] = wasm_f64x2_add(s[2 * v + 1], hi);
+            q[2 * v + 1] = wasm_f64x2_add(q[2 * v + 1], wasm_f64x2_mul(hi, hi));
+        }
+    }
+    NL_UNROLL
+    for (size_t i = 0; i < 2 * NV; i++) {
+        wasm_v128_store(sum + c0 + 2 * i, s[i]);
+        wasm_v128_store(sumsq + c0 + 2 * i, q[i]);
+    }
+}
+
+void nl_f32_chansum__wasmsimd(size_t npix, size_t c, const float *x, double *sum, double *sumsq) {
+    size_t c0 = 0;
+    for (; c0 + 8 <= c; c0 += 8) chansum_block(2, npix, c, c0, x, sum, sumsq);
+    for (; c0 + 4 <= c; c0 += 4) chansum_block(1, npix, c, c0, x, sum, sumsq);
+    if (c0 < c)
+        for (size_t p = 0; p < npix; p++)
+            for (size_t ch = c0; ch < c; ch++) {
+                double v = x[p * c + ch];
+                sum[ch] += v;
+                sumsq[ch] += v * v;
+            }
+}
+
+void nl_f32_normrelu__wasmsimd(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
+                               const float *gamma, const float *beta, float *out) {
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    size_t cv = c & ~(size_t)3;
+    for (size_t p = 0; p < npix; p++) {
+        const float *px = x + p * c;
+        float *po = out + p * c;
+        size_t ch = 0;
+        for (; ch < cv; ch += 4) {
+            v128_t t = wasm_f32x4_sub(wasm_v128_load(px + ch), wasm_v128_load(mean + ch));
+            t = wasm_f32x4_mul(t, wasm_v128_load(invstd + ch));
+            t = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(gamma + ch), t), wasm_v128_load(beta + ch));
+            wasm_v128_store(po + ch, wasm_f32x4_pmax(zero, t)); /* 0 < t ? t : 0 */
+        }
+        for (; ch < c; ch++) {
+            float v = gamma[ch] * ((px[ch] - mean[ch]) * invstd[ch]) + beta[ch];
+            po[ch] = v > 0.0f ? v : 0.0f;
+        }
+    }
+}
+
+INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0, const float *x,
+                               const float *mean, const float *invstd, const float *gamma, const float *beta,
+                               const float *dout, float *gout, double *sum_g, double *sum_gx) {
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    v128_t m[2], s[2], ga[2], be[2], sg[4], sx[4]; /* NV <= 2 */
+    NL_UNROLL
+    for (size_t v = 0; v < NV; v++) {
+        m[v] = wasm_v128_load(mean + c0 + 4 * v);
+        s[v] = wasm_v128_load(invstd + c0 + 4 * v);
+        ga[v] = wasm_v128_load(gamma + c0 + 4 * v);
+        be[v] = wasm_v128_load(beta + c0 + 4 * v);
+    }
+    NL_UNROLL
+    for (size_t i = 0; i < 2 * NV; i++) {
+        sg[i] = wasm_v128_load(sum_g + c0 + 2 * i);
+        sx[i] = wasm_v128_load(sum_gx + c0 + 2 * i);
+    }
+    for (size_t p = 0; p < npix; p++) {
+        size_t off = p * c + c0;
+        NL_UNROLL
+        for (size_t v = 0; v < NV; v++) {
+            v128_t xhat = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + off + 4 * v), m[v]), s[v]);
+            v128_t y = wasm_f32x4_add(wasm_f32x4_mul(ga[v], xhat), be[v]);
+            v128_t g = wasm_v128_and(wasm_f32x4_gt(y, zero), wasm_v128_load(dout + off + 4 * v));
+            wasm_v128_store(gout + off + 4 * v, g);
+            v128_t glo = wasm_f64x2_promote_low_f32x4(g), ghi = promote_hi(g);
+            sg[2 * v] = wasm_f64x2_add(sg[2 * v], glo);
+            sg[2 * v + 1] = wasm_f64x2_add(sg[2 * v + 1], ghi);
+            sx[2 * v] = wasm_f64x2_add(sx[2 * v], wasm_f64x2_mul(glo, wasm_f64x2_promote_low_f32x4(xhat)));
+            sx[2 * v + 1] = wasm_f64x2_add(sx[2 * v + 1], wasm_f64x2_mul(ghi, promote_hi(xhat)));
+        }
+    }
+    NL_UNROLL
+    for (size_t i = 0; i < 2 * NV; i++) {
+        wasm_v128_store(sum_g + c0 + 2 * i, sg[i]);
+        wasm_v128_store(sum_gx + c0 + 2 * i, sx[i]);
+    }
+}
+
+void nl_f32_normrelu_bwd__wasmsimd(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
+                                   const float *gamma, const float *beta, const float *dout, float *gout,
+                                   double *sum_g, double *sum_gx) {
+    size_t c0 = 0;
+    for (; c0 + 8 <= c; c0 += 8)
+        normrelu_bwd_block(2, npix, c, c0, x, mean, invstd, gamma, beta, dout, gout, sum_g, sum_gx);
+    for (; c0 + 4 <= c; c0 += 4)
+        normrelu_bwd_block(1, npix, c, c0, x, mean, invstd, gamma, beta, dout, gout, sum_g, sum_gx);
+    if (c0 < c)
+        for (size_t p = 0; p < npix; p++)
+            for (size_t ch = c0; ch < c; ch++) {
+                size_t i = p * c + ch;
+                float xhat = (x[i] - mean[ch]) * invstd[ch];
+                float v = gamma[ch] * xhat + beta[ch];
+                float g = v > 0.0f ? dout[i] : 0.0f;
+                gout[i] = g;
+                sum_g[ch] += (double)g;
+                sum_gx[ch] += (double)g * (double)xhat;
+            }
+}
+
+void nl_f32_norm_dx__wasmsimd(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
+                              const float *gamma, const float *a, const float *b, float *g) {
+    size_t cv = c & ~(size_t)3;
+    for (size_t p = 0; p < npix; p++) {
+        const float *px = x + p * c;
+        float *pg = g + p * c;
+        size_t ch = 0;
+        for (; ch < cv; ch += 4) {
+            v128_t s = wasm_v128_load(invstd + ch);
+            v128_t xhat = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(px + ch), wasm_v128_load(mean + ch)), s);
+            v128_t t = wasm_f32x4_sub(wasm_f32x4_mul(wasm_v128_load(gamma + ch), wasm_v128_load(pg + ch)),
+                                      wasm_v128_load(a + ch));
+            t = wasm_f32x4_sub(t, wasm_f32x4_mul(xhat, wasm_v128_load(b + ch)));
+            wasm_v128_store(pg + ch, wasm_f32x4_mul(s, t));
+        }
+        for (; ch < c; ch++) {
+            float xhat = (px[ch] - mean[ch]) * invstd[ch];
+            pg[ch] = invstd[ch] * ((gamma[ch] * pg[ch] - a[ch]) - xhat * b[ch]);
+        }
+    }
+}
