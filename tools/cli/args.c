@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nl_model_json.h"
 
 static int usage_error(const char *fmt, const char *a, const char *b) {
     fprintf(stderr, "normlab: ");
@@ -108,6 +109,23 @@ int cli_parse(int argc, char **argv, int first, cli_options *o, const char *cons
     if (!strcmp(model, "default")) nl_model_desc_default(&o->desc, kind);
     else if (!strcmp(model, "reference")) nl_model_desc_reference(&o->desc, kind);
     else return usage_error("--model must be default or reference, got '%s'%s", model, "");
+    /* --model-json FILE (nl_model_json.h): the whole description from a file; the other
+     * model options (--widths, --skips, ...) may still refine it */
+    const char *model_json = NULL;
+    int model_given = 0;
+    for (int i = first; i < argc - 1; i++) {
+        if (!strcmp(argv[i], "--model-json")) model_json = argv[i + 1];
+        if (!strcmp(argv[i], "--model")) model_given = 1;
+    }
+    if (model_json && allowed_opt(allowed, "--model-json")) {
+        if (norm || model_given)
+            return usage_error("--model-json describes the whole model: drop --norm%s%s", " and --model", "");
+        nl_status jst;
+        if (nl_model_desc_from_json_file(model_json, &o->desc, &jst)) {
+            fprintf(stderr, "normlab: %s\n", jst.msg);
+            return EXIT_RUNTIME;
+        }
+    }
 
     for (int i = first; i < argc; i++) {
         const char *opt = argv[i];
@@ -127,7 +145,11 @@ int cli_parse(int argc, char **argv, int first, cli_options *o, const char *cons
         else if (!strcmp(opt, "--resume")) o->resume = v;
         else if (!strcmp(opt, "--metrics-out")) o->metrics_out = v;
         else if (!strcmp(opt, "--misclassified")) o->misclassified = v;
-        else if (!strcmp(opt, "--norm") || !strcmp(opt, "--model")) continue; /* handled above */
+        else if (!strcmp(opt, "--norm") || !strcmp(opt, "--model") || !strcmp(opt, "--model-json"))
+            continue; /* handled above */
+        else if (!strcmp(opt, "--in")) o->in = v;
+        else if (!strcmp(opt, "--out")) o->out = v;
+        else if (!strcmp(opt, "--json")) o->json = v;
         else if (!strcmp(opt, "--epochs")) rc = parse_int(opt, v, 1, 1000, &o->cfg.epochs);
         else if (!strcmp(opt, "--batch")) rc = parse_int(opt, v, 1, 4096, &o->cfg.batch);
         else if (!strcmp(opt, "--threads")) rc = parse_int(opt, v, 1, 64, &o->cfg.threads);

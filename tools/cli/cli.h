@@ -12,6 +12,7 @@ typedef struct {
     nl_model_desc desc;
     nl_train_config cfg;
     const char *data, *save, *load, *metrics_out, *misclassified, *resume;
+    const char *in, *out, *json;  /* export / import / describe / predict (cmd_interop.c) */
     int train_limit, test_limit; /* 0 = whole set */
     int steps;                   /* bench */
     int by_confidence;
@@ -27,6 +28,11 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+/* PyTorch interchange (cmd_interop.c): safetensors export/import, the model JSON, logits. */
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_describe(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_confusion(int argc, char **argv);
 

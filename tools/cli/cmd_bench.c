@@ -9,7 +9,7 @@
 #include "nl_rng.h"
 
 static const char *const bench_options[] = {"--norm", "--model", "--batch", "--steps", "--threads", "--groups",
-                                            "--group-size", "--widths", "--pads", "--skips", NULL};
+                                            "--group-size", "--widths", "--pads", "--skips", "--model-json", NULL};
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -33,7 +33,8 @@ int cmd_bench(int argc, char **argv) {
     cli_options o;
     /* the speed figures use the reference network unless --model says otherwise */
     int has_model = 0;
-    for (int i = 2; i < argc; i++) has_model |= argv[i][0] == '-' && !strcmp(argv[i], "--model");
+    for (int i = 2; i < argc; i++)
+        has_model |= argv[i][0] == '-' && (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--model-json"));
     int rc = cli_parse(argc, argv, 2, &o, bench_options);
     if (rc) return rc;
     if (!has_model) {

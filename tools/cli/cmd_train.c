@@ -68,7 +68,7 @@ static const char *const train_options[] = {
     "--threads", "--save", "--metrics-out", "--resume", "--momentum", "--nesterov", "--label-smoothing",
     "--pct-start", "--div-factor", "--final-div-factor", "--no-cycle-momentum", "--step-epochs", "--step-gamma",
     "--crop", "--flip", "--cutout", "--train-limit", "--test-limit", "--dropout", "--groups", "--group-size",
-    "--widths", "--pads", "--skips", "--quiet", NULL};
+    "--widths", "--pads", "--skips", "--quiet", "--model-json", NULL};
 
 int cmd_train(int argc, char **argv) {
     cli_options o;

@@ -13,11 +13,16 @@ void cli_print_usage(FILE *f) {
           "  eval     --data PATH --load FILE [--misclassified OUT.png] [--by-confidence] [--threads N]\n"
           "  summary  [--norm bn|gn|ln] [model options]   parameter and receptive-field tables\n"
           "  bench    [--norm bn|gn|ln] [--batch 128] [--steps 20] [--threads N]   speed on random data\n"
+          "  export   --load CKPT --out FILE.safetensors [--json MODEL.json]   weights for PyTorch\n"
+          "  import   --in FILE.safetensors [--json MODEL.json] --save CKPT [training options]\n"
+          "  describe [--norm bn|gn|ln] [model options] [--load CKPT | --in FILE.safetensors] [--out FILE.json]\n"
+          "  predict  --load CKPT --data PATH [--test-limit N] [--out LOGITS.f32]   logits of the test images\n"
           "  plot     --metrics A.jsonl[,B.jsonl...] [--labels BN,GN,...] --out FILE.png [--title T]\n"
           "           loss, accuracy, gap and learning-rate curves of train --metrics-out files\n"
           "  confusion --data PATH --load FILE --out FILE.png [--threads N]   test-set confusion matrix\n"
           "model options: --model default|reference --groups N --group-size N --widths a,b,...(10)\n"
           "               --pads p,p,...(10) --skips FROM-TO,... (layer names, e.g. P1-c6,C7-C9) --dropout P\n"
+          "               --model-json FILE (a description written by describe/export; train, summary, bench)\n"
           "training options: --momentum X --nesterov --label-smoothing X --pct-start X --div-factor X\n"
           "               --final-div-factor X --no-cycle-momentum --step-epochs N --step-gamma X\n"
           "               --crop N --flip 0|1 --cutout N --train-limit N --test-limit N --quiet\n"
@@ -35,8 +40,12 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "eval")) return cmd_eval(argc, argv);
     if (!strcmp(cmd, "summary")) return cmd_summary(argc, argv);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc, argv);
+    if (!strcmp(cmd, "export")) return cmd_export(argc, argv);
+    if (!strcmp(cmd, "import")) return cmd_import(argc, argv);
+    if (!strcmp(cmd, "describe")) return cmd_describe(argc, argv);
+    if (!strcmp(cmd, "predict")) return cmd_predict(argc, argv);
     if (!strcmp(cmd, "plot")) return cmd_plot(argc, argv);
     if (!strcmp(cmd, "confusion")) return cmd_confusion(argc, argv);
-    fprintf(stderr, "normlab: unknown command '%s' (try: train, eval, summary, bench, plot, confusion; --help for options)\n", cmd);
+    fprintf(stderr, "normlab: unknown command '%s' (try: train, eval, summary, bench, export, import, describe, predict, plot, confusion; --help for options)\n", cmd);
     return EXIT_USAGE;
 }
