@@ -64,6 +64,7 @@ void nl_net_free(nl_net *net) {
         free(net->drop_mask[b]);
         free(net->packed[b]);
         free(net->packed_t[b]);
+        nl_conv_plan_free(&net->plan[b]);
     }
     free(net->pool_arg[0]);
     free(net->pool_arg[1]);
@@ -113,6 +114,7 @@ int nl_net_init(nl_net *net, const nl_model_desc *d, int cap, nl_pool *pool, uin
         if (d->dropout > 0.0f) ALLOC(net->drop_mask[b], (size_t)cap * sz);
         ALLOC(net->packed[b], nl_conv_packed_floats(&cd));
         ALLOC(net->packed_t[b], nl_conv_packed_t_floats(&cd));
+        ok = ok && nl_conv_plan_init(&net->plan[b], &cd) == 0;
     }
     ALLOC(net->pool_arg[0], (size_t)cap * shape_size(L->shapes[NL_L_P1]));
     ALLOC(net->pool_arg[1], (size_t)cap * shape_size(L->shapes[NL_L_P2]));
@@ -202,14 +204,12 @@ static void forward_task(void *ctx, int chunk) {
             block_output(net, b, i0, i1, net->mean[b], net->invstd[b], 0);
             return;
         }
-        nl_conv_dims cd = block_dims(B);
-        float *scratch = net->scratch + (size_t)chunk * net->scratch_floats;
         int bn_stats = L->desc.norm == NL_NORM_BN && net->train;
         double *sum = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sumsq = sum + NL_MAX_WIDTH;
         if (bn_stats) memset(sum, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
         for (int i = i0; i < i1; i++) {
             float *y = net->conv_out[b] + (size_t)i * out_sz;
-            nl_conv_forward(net->ks, &cd, in + (size_t)i * in_sz, net->packed[b], y, scratch);
+            nl_conv_forward(net->ks, &net->plan[b], in + (size_t)i * in_sz, net->packed[b], y);
             /* BN: the chunk's sums, image after image (pixels in order) while y is in cache */
             if (bn_stats) nl_channel_sums(net->ks, npix, B->co, y, sum, sumsq);
         }
@@ -340,15 +340,15 @@ static const float *masked_grad(nl_net *net, int b, int i0, int i1) {
 static void conv_backward_chunk(nl_net *net, int b, int chunk, int i0, int i1) {
     const nl_block_layout *B = &net->L.blocks[b];
     int layer = nl_block_layer(b);
-    nl_conv_dims cd = block_dims(B);
     size_t in_sz = shape_size(B->in), out_sz = shape_size(B->out);
     const float *in = layer_input(net, layer);
     float *scratch = net->scratch + (size_t)chunk * net->scratch_floats;
     float *dw = net->grad_part + (size_t)chunk * net->L.n_params + B->w_off;
     for (int i = i0; i < i1; i++) {
         const float *g = net->gtmp + (size_t)i * out_sz;
-        nl_conv_backward_weights(net->ks, &cd, in + (size_t)i * in_sz, g, dw, scratch);
-        if (layer > 0) nl_conv_backward_data(net->ks, &cd, g, net->packed_t[b], net->dact[layer - 1] + (size_t)i * in_sz, scratch);
+        nl_conv_backward_weights(net->ks, &net->plan[b], in + (size_t)i * in_sz, g, dw, scratch);
+        if (layer > 0)
+            nl_conv_backward_data(net->ks, &net->plan[b], g, net->packed_t[b], net->dact[layer - 1] + (size_t)i * in_sz);
     }
 }
 

@@ -19,6 +19,17 @@ typedef struct {
     int k, pad;
 } nl_conv_dims;
 
+/* Offset tables of one conv layer, built once per shape: for every output pixel and tap (kh,
+ * kw) the offset in floats of the input pixel it reads, or -1 for padding. */
+typedef struct {
+    nl_conv_dims d;
+    int32_t *fwd; /* [ho*wo][k*k]: offsets into x[h][w][ci] (forward, backward weights) */
+    int32_t *bwd; /* [h*w][k*k]: offsets into dy[ho][wo][co] (backward data) */
+} nl_conv_plan;
+/* Returns 0, or -1 when out of memory. */
+int nl_conv_plan_init(nl_conv_plan *p, const nl_conv_dims *d);
+void nl_conv_plan_free(nl_conv_plan *p);
+
 /* Scratch floats one thread needs for any of the conv functions below. */
 size_t nl_conv_scratch_floats(const nl_conv_dims *d);
 /* w: [k][k][ci][co] -> column panels (the set's GEMM tile for co) of the [k*k*ci][co] matrix,
@@ -30,13 +41,13 @@ size_t nl_conv_packed_t_floats(const nl_conv_dims *d);
 void nl_conv_pack_weights_t(const nl_kernel_set *ks, const nl_conv_dims *d, const float *w, float *packed_t);
 
 /* y[ho][wo][co] = conv(x[h][w][ci], w) for one image (weights packed with the same set). */
-void nl_conv_forward(const nl_kernel_set *ks, const nl_conv_dims *d, const float *x, const float *w_packed, float *y,
-                     float *scratch);
+void nl_conv_forward(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *w_packed,
+                     float *y);
 /* dx[h][w][ci] = conv_transpose(dy[ho][wo][co], w) for one image (overwrites dx). */
-void nl_conv_backward_data(const nl_kernel_set *ks, const nl_conv_dims *d, const float *dy, const float *w_packed_t,
-                           float *dx, float *scratch);
-/* dw[k][k][ci][co] += sum over pixels of x patch * dy, for one image. */
-void nl_conv_backward_weights(const nl_kernel_set *ks, const nl_conv_dims *d, const float *x, const float *dy,
+void nl_conv_backward_data(const nl_kernel_set *ks, const nl_conv_plan *p, const float *dy,
+                           const float *w_packed_t, float *dx);
+/* dw[k][k][ci][co] += sum over pixels (in order) of x patch * dy, for one image. */
+void nl_conv_backward_weights(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *dy,
                               float *dw, float *scratch);
 
 /* ---- 2x2 max pool, stride 2 (floor), NHWC; argmax index 0..3 saved for backward ---- */

@@ -39,6 +39,7 @@ typedef struct {
     double *losses;                     /* [cap] */
     float *gtmp;                        /* [cap * max block size] */
     float *packed[NL_NUM_BLOCKS], *packed_t[NL_NUM_BLOCKS];
+    nl_conv_plan plan[NL_NUM_BLOCKS];   /* conv offset tables */
     float *scratch;                     /* [n_chunks_cap][scratch_floats] */
     size_t scratch_floats;
     float *grad_part;                   /* [n_chunks_cap][n_params] */

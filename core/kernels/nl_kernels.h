@@ -20,38 +20,59 @@
  * accumulator arrays live in registers (GCC -O2 would otherwise keep them in memory). */
 #define NL_UNROLL _Pragma("GCC unroll 32")
 
-/* ---------------------------------------------------------------- GEMM
- * C[mr x nc] (+)= A[mr x kc] * B[kc x nc], mr <= MR, nc <= NR of the kernel's tile.
- * A element (r, k) is a[r * a_row_stride + k * a_k_stride] (so A may be transposed in memory).
- * B is one packed panel NR columns wide: element (k, j) is b[k * NR + j], zero-padded past nc.
- * C element (r, j) is c[r * c_row_stride + j]. accumulate != 0 adds to C, else overwrites.
- * Every C element is (C or +0) + a0*b0 + a1*b1 + ... summed over k in increasing order, one
- * rounding per multiply and per add. */
-typedef void (*nl_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a, size_t a_row_stride,
-                                   size_t a_k_stride, const float *b, float *c, size_t c_row_stride,
-                                   int accumulate);
+/* ---------------------------------------------------------------- convolution GEMMs
+ * Both work on NHWC images without an im2col copy: A's rows are input pixels reached through
+ * int32 offsets into x (in floats), a negative offset meaning a row of zeros (padding); the
+ * offset tables are built once per layer shape (conv.c). Every output element is
+ * (C or +0) + a0*b0 + a1*b1 + ... summed in the order given below, one rounding per multiply
+ * and per add (as the scalar references).
+ *
+ * IGEMM (indirect GEMM, as XNNPACK's): C[mr x nc] (+)= A[mr x ks*kc] * B[ks*kc x nc].
+ * Row r of A is the concatenation over taps t = 0..ks-1 of the kc floats at x + a[r*ks + t];
+ * k runs over taps, then channels.
+ * B is one packed panel NR columns wide: element (k, j) at b[k * NR + j], zero past nc.
+ * C element (r, j) at c[r * c_row_stride + j]; accumulate != 0 adds to C, else overwrites. */
+typedef void (*nl_igemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a,
+                                    const float *b, float *c, size_t c_row_stride, int accumulate);
+/* WGRAD (weight gradient): C[mr x nc] += sum over k < kc of A[r][k] * B[k][j], in increasing k,
+ * where A[r][k] = (x + a[k * a_stride])[ch0 + r]: column k of A^T is a pixel's channels from
+ * ch0 (or zeros). B is a packed panel as above. Always accumulates. */
+typedef void (*nl_wgrad_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *x, const int32_t *a,
+                                    size_t a_stride, size_t ch0, const float *b, float *c, size_t c_row_stride);
 
 #define NL_GEMM_MAX_NR 32 /* widest panel of any kernel: packed buffers are sized for it */
 
-/* The scalar definition, for any panel width nr (the tests call it with each kernel's NR). */
-void nl_f32_gemm_ref__scalar(size_t nr, size_t mr, size_t nc, size_t kc, const float *a, size_t a_row_stride,
-                             size_t a_k_stride, const float *b, float *c, size_t c_row_stride, int accumulate);
-void nl_f32_gemm_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *a, size_t a_row_stride,
-                             size_t a_k_stride, const float *b, float *c, size_t c_row_stride, int accumulate);
-#define NL_DECLARE_GEMM(name)                                                                                     \
-    void name(size_t mr, size_t nc, size_t kc, const float *a, size_t a_row_stride, size_t a_k_stride,           \
-              const float *b, float *c, size_t c_row_stride, int accumulate)
-NL_DECLARE_GEMM(nl_f32_gemm_4x8__wasmsimd);
-NL_DECLARE_GEMM(nl_f32_gemm_6x8__wasmsimd);
-NL_DECLARE_GEMM(nl_f32_gemm_4x16__wasmsimd);
-NL_DECLARE_GEMM(nl_f32_gemm_8x32__avx512);
-NL_DECLARE_GEMM(nl_f32_gemm_16x16__avx512);
+/* The scalar definitions, for any tile (the tests call them with each kernel's MR, NR). */
+void nl_f32_igemm_ref__scalar(size_t NR, size_t mr, size_t nc, size_t kc, size_t ks, const float *x,
+                              const int32_t *a, const float *b, float *c, size_t c_row_stride, int accumulate);
+void nl_f32_wgrad_ref__scalar(size_t NR, size_t mr, size_t nc, size_t kc, const float *x, const int32_t *a,
+                              size_t a_stride, size_t ch0, const float *b, float *c, size_t c_row_stride);
+
+#define NL_DECLARE_IGEMM(name)                                                                                    \
+    void name(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a, const float *b,    \
+              float *c, size_t c_row_stride, int accumulate)
+#define NL_DECLARE_WGRAD(name)                                                                                    \
+    void name(size_t mr, size_t nc, size_t kc, const float *x, const int32_t *a, size_t a_stride, size_t ch0,  \
+              const float *b, float *c, size_t c_row_stride)
+NL_DECLARE_IGEMM(nl_f32_igemm_4x8__scalar);
+NL_DECLARE_IGEMM(nl_f32_igemm_4x8__wasmsimd);
+NL_DECLARE_IGEMM(nl_f32_igemm_4x16__wasmsimd);
+NL_DECLARE_IGEMM(nl_f32_igemm_16x16__avx512);
+NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__scalar);
+NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__wasmsimd);
+NL_DECLARE_WGRAD(nl_f32_wgrad_4x16__wasmsimd);
+NL_DECLARE_WGRAD(nl_f32_wgrad_16x16__avx512);
 
 typedef struct {
     size_t mr, nr;
-    nl_gemm_ukernel_fn fn;
+    nl_igemm_ukernel_fn fn;
     const char *name;
-} nl_gemm_ukernel;
+} nl_igemm_ukernel;
+typedef struct {
+    size_t mr, nr;
+    nl_wgrad_ukernel_fn fn;
+    const char *name;
+} nl_wgrad_ukernel;
 
 /* ---------------------------------------------------------------- normalisation
  * NHWC: npix pixels of c channels; per-channel vectors of c. Statistics accumulate in double,
@@ -87,8 +108,9 @@ NL_DECLARE_NORM(avx512);
 /* ---------------------------------------------------------------- kernel sets */
 typedef struct nl_kernel_set {
     const char *isa;
-    /* GEMM tiles: `wide` for n that is a multiple of its NR (or larger), `narrow` otherwise */
-    nl_gemm_ukernel gemm_narrow, gemm_wide;
+    /* tiles: `wide` when n (output columns) is a multiple of its NR, else `narrow` */
+    nl_igemm_ukernel igemm_narrow, igemm_wide;
+    nl_wgrad_ukernel wgrad_narrow, wgrad_wide;
     nl_chansum_fn chansum;
     nl_normrelu_fn normrelu;
     nl_normrelu_bwd_fn normrelu_bwd;
@@ -106,16 +128,17 @@ int nl_kernels_select(const char *isa);
 /* Comma-separated names of the available sets, best last. */
 const char *nl_kernels_available(void);
 
-/* ---------------------------------------------------------------- GEMM driver */
-/* The tile the set uses for n output columns (decides the packing of B). */
-const nl_gemm_ukernel *nl_gemm_pick(const nl_kernel_set *ks, size_t n);
+/* ---------------------------------------------------------------- helpers */
+/* The tiles the set uses for n output columns (they decide the packing of B). */
+const nl_igemm_ukernel *nl_igemm_pick(const nl_kernel_set *ks, size_t n);
+const nl_wgrad_ukernel *nl_wgrad_pick(const nl_kernel_set *ks, size_t n);
 /* Floats of B[k x n] packed in panels of nr: ceil(n / nr) * nr * k. */
 size_t nl_packed_floats(size_t k, size_t n, size_t nr);
 /* Packs B[k][n] (row stride ldb) into panels of nr columns: panel p holds columns nr*p..,
  * element (k, j) at out[p * kc * nr + k * nr + j], zero past n. */
 void nl_pack_b_panels(size_t nr, size_t kc, size_t n, const float *b, size_t ldb, float *out);
-/* C[m x n] (+)= A[m x k] * B[k x n]: A strides as above, B packed with nl_gemm_pick(ks, n)->nr. */
-void nl_gemm(const nl_kernel_set *ks, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
-             size_t a_k_stride, const float *b_packed, float *c, size_t c_row_stride, int accumulate);
+/* NL_MAX_WIDTH zeros: the row a negative offset stands for. */
+extern const float nl_zero_floats[256];
+static inline const float *nl_row(const float *x, int32_t off) { return off < 0 ? nl_zero_floats : x + off; }
 
 #endif

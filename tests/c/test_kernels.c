@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kernels/nl_kernels.h"
+#include "nl_layers.h"
 #include "nl_net.h"
 #include "nl_rng.h"
 #include "nl_test.h"
@@ -30,74 +31,177 @@ static size_t pick(size_t lo, size_t hi) { return lo + nl_rng_below(&rng, (uint3
 
 /* ---------------------------------------------------------------- GEMM microkernels */
 
-static void check_gemm_ukernel(const char *name, nl_gemm_ukernel_fn fn, size_t MR, size_t NR) {
+static const size_t kcs[] = {1, 2, 3, 7, 16, 27, 32, 77};
+
+/* Random offsets of rows in a pool of pixel rows; some -1 (a row of zeros). */
+static int32_t row_off(size_t pool_rows, size_t len) {
+    if (nl_rng_below(&rng, 8) == 0) return -1;
+    return (int32_t)(nl_rng_below(&rng, (uint32_t)pool_rows) * len);
+}
+
+static void check_igemm_ukernel(const char *name, nl_igemm_ukernel_fn fn, size_t MR, size_t NR) {
     int bad = 0;
     for (int iter = 0; iter < 400 && !bad; iter++) {
         size_t mr = iter < 2 * (int)MR ? (size_t)iter % MR + 1 : pick(1, MR);
         size_t nc = iter % 3 == 0 ? NR : pick(1, NR);
-        static const size_t kcs[] = {1, 2, 3, 7, 16, 27, 144, 300};
-        size_t kc = kcs[nl_rng_below(&rng, 8)];
-        int transposed = (int)nl_rng_below(&rng, 2), accumulate = (int)nl_rng_below(&rng, 2);
-        size_t ars = transposed ? 1 : kc + pick(0, 3), aks = transposed ? MR + pick(0, 5) : 1;
-        size_t a_len = (mr - 1) * ars + (kc - 1) * aks + 1;
-        size_t ldc = nc + pick(0, 9);
-        float *a = malloc(sizeof(float) * a_len), *b = malloc(sizeof(float) * kc * NR);
+        size_t kc = kcs[nl_rng_below(&rng, 8)], ksz = pick(1, 9);
+        int accumulate = (int)nl_rng_below(&rng, 2);
+        size_t ldc = nc + pick(0, 9), pool_rows = 20;
+        float *pool = malloc(sizeof(float) * pool_rows * kc), *b = malloc(sizeof(float) * ksz * kc * NR);
+        int32_t *a = malloc(sizeof(int32_t) * ksz * MR);
         float *c1 = malloc(sizeof(float) * (MR + 1) * ldc), *c2 = malloc(sizeof(float) * (MR + 1) * ldc);
-        fill(a, a_len);
-        fill(b, kc * NR);
-        for (size_t k = 0; k < kc; k++)
+        fill(pool, pool_rows * kc);
+        fill(b, ksz * kc * NR);
+        for (size_t k = 0; k < ksz * kc; k++)
             for (size_t j = nc; j < NR; j++) b[k * NR + j] = 0.0f; /* packed panels are zero-padded */
+        for (size_t i = 0; i < ksz * MR; i++) a[i] = row_off(pool_rows, kc);
         fill(c1, (MR + 1) * ldc);
         memcpy(c2, c1, sizeof(float) * (MR + 1) * ldc);
-        nl_f32_gemm_ref__scalar(NR, mr, nc, kc, a, ars, aks, b, c1, ldc, accumulate);
-        fn(mr, nc, kc, a, ars, aks, b, c2, ldc, accumulate);
+        nl_f32_igemm_ref__scalar(NR, mr, nc, kc, ksz, pool, a, b, c1, ldc, accumulate);
+        fn(mr, nc, kc, ksz, pool, a, b, c2, ldc, accumulate);
         /* also checks that nothing outside the mr x nc tile was written */
         if (memcmp(c1, c2, sizeof(float) * (MR + 1) * ldc)) {
             bad = 1;
-            CHECK_MSG(0, "%s: mr=%zu nc=%zu kc=%zu transposed=%d accumulate=%d differs from the scalar reference",
-                      name, mr, nc, kc, transposed, accumulate);
+            CHECK_MSG(0, "%s: mr=%zu nc=%zu kc=%zu ks=%zu accumulate=%d differs from the scalar reference", name, mr,
+                      nc, kc, ksz, accumulate);
         }
-        free(a);
+        free(pool);
         free(b);
+        free(a);
         free(c1);
         free(c2);
     }
     if (!bad) CHECK(1);
 }
 
-/* nl_gemm over whole matrices (all tiles, packing) against a plain triple loop. */
-static void check_gemm_driver(const nl_kernel_set *ks) {
+static void check_wgrad_ukernel(const char *name, nl_wgrad_ukernel_fn fn, size_t MR, size_t NR) {
     int bad = 0;
-    for (int iter = 0; iter < 60 && !bad; iter++) {
-        size_t m = pick(1, 70), n = pick(1, 70), k = pick(1, 90);
-        if (iter % 4 == 0) n = 8 * pick(1, 6);
-        int transposed = (int)nl_rng_below(&rng, 2), accumulate = (int)nl_rng_below(&rng, 2);
-        size_t ars = transposed ? 1 : k, aks = transposed ? m : 1;
-        float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * k * n);
-        float *bp = malloc(sizeof(float) * nl_packed_floats(k, n, NL_GEMM_MAX_NR));
-        float *c1 = malloc(sizeof(float) * m * n), *c2 = malloc(sizeof(float) * m * n);
-        fill(a, m * k);
-        fill(b, k * n);
-        fill(c1, m * n);
-        memcpy(c2, c1, sizeof(float) * m * n);
-        for (size_t i = 0; i < m; i++)
-            for (size_t j = 0; j < n; j++) {
-                float acc = accumulate ? c1[i * n + j] : 0.0f;
-                for (size_t q = 0; q < k; q++) acc = acc + a[i * ars + q * aks] * b[q * n + j];
-                c1[i * n + j] = acc;
-            }
-        nl_pack_b_panels(nl_gemm_pick(ks, n)->nr, k, n, b, n, bp);
-        nl_gemm(ks, m, n, k, a, ars, aks, bp, c2, n, accumulate);
-        if (memcmp(c1, c2, sizeof(float) * m * n)) {
+    for (int iter = 0; iter < 400 && !bad; iter++) {
+        size_t mr = iter < 2 * (int)MR ? (size_t)iter % MR + 1 : pick(1, MR);
+        size_t nc = iter % 3 == 0 ? NR : pick(1, NR);
+        size_t kc = kcs[nl_rng_below(&rng, 8)] * pick(1, 3);
+        size_t ch0 = pick(0, 40), len = ch0 + mr, ldc = nc + pick(0, 9), pool_rows = 20, stride = pick(1, 9);
+        float *pool = malloc(sizeof(float) * pool_rows * len), *b = malloc(sizeof(float) * kc * NR);
+        int32_t *a = malloc(sizeof(int32_t) * kc * stride);
+        float *c1 = malloc(sizeof(float) * (MR + 1) * ldc), *c2 = malloc(sizeof(float) * (MR + 1) * ldc);
+        fill(pool, pool_rows * len);
+        fill(b, kc * NR);
+        for (size_t k = 0; k < kc; k++)
+            for (size_t j = nc; j < NR; j++) b[k * NR + j] = 0.0f;
+        for (size_t k = 0; k < kc * stride; k++) a[k] = row_off(pool_rows, len);
+        fill(c1, (MR + 1) * ldc);
+        memcpy(c2, c1, sizeof(float) * (MR + 1) * ldc);
+        nl_f32_wgrad_ref__scalar(NR, mr, nc, kc, pool, a, stride, ch0, b, c1, ldc);
+        fn(mr, nc, kc, pool, a, stride, ch0, b, c2, ldc);
+        if (memcmp(c1, c2, sizeof(float) * (MR + 1) * ldc)) {
             bad = 1;
-            CHECK_MSG(0, "nl_gemm[%s] m=%zu n=%zu k=%zu transposed=%d differs from the reference", ks->isa, m, n, k,
-                      transposed);
+            CHECK_MSG(0, "%s: mr=%zu nc=%zu kc=%zu ch0=%zu differs from the scalar reference", name, mr, nc, kc, ch0);
         }
-        free(a);
+        free(pool);
         free(b);
-        free(bp);
+        free(a);
         free(c1);
         free(c2);
+    }
+    if (!bad) CHECK(1);
+}
+
+/* ---------------------------------------------------------------- convolutions
+ * nl_conv_* (tiling, indirection, packing) against plain loops written in the defining order:
+ * forward sums taps (kh, kw) then input channels, zeros included for padding; backward data
+ * is the same on dy with flipped weights; backward weights sums pixels in order. */
+
+static float xat(const float *x, int h, int w, int c, int iy, int ix, int ch) {
+    return (iy < 0 || iy >= h || ix < 0 || ix >= w) ? 0.0f : x[((size_t)iy * w + ix) * c + ch];
+}
+
+static void check_conv(const nl_kernel_set *ks) {
+    int bad = 0;
+    for (int iter = 0; iter < 24 && !bad; iter++) {
+        nl_conv_dims d;
+        d.k = iter % 3 == 2 ? 1 : 3;
+        d.pad = d.k == 3 ? (int)nl_rng_below(&rng, 2) : 0;
+        d.h = (int)pick(3, 17);
+        d.w = (int)pick(3, 17);
+        d.ci = (int)pick(1, 40);
+        d.co = iter % 4 == 0 ? 16 * (int)pick(1, 2) : (int)pick(1, 40);
+        d.ho = d.h + 2 * d.pad - d.k + 1;
+        d.wo = d.w + 2 * d.pad - d.k + 1;
+        size_t nx = (size_t)d.h * d.w * d.ci, ny = (size_t)d.ho * d.wo * d.co, nw = (size_t)d.k * d.k * d.ci * d.co;
+        float *x = malloc(sizeof(float) * nx), *wt = malloc(sizeof(float) * nw), *dy = malloc(sizeof(float) * ny);
+        float *y1 = malloc(sizeof(float) * ny), *y2 = malloc(sizeof(float) * ny);
+        float *dx1 = malloc(sizeof(float) * nx), *dx2 = malloc(sizeof(float) * nx);
+        float *dw1 = malloc(sizeof(float) * nw), *dw2 = malloc(sizeof(float) * nw);
+        float *pk = malloc(sizeof(float) * nl_conv_packed_floats(&d));
+        float *pkt = malloc(sizeof(float) * nl_conv_packed_t_floats(&d));
+        float *scratch = malloc(sizeof(float) * nl_conv_scratch_floats(&d));
+        nl_conv_plan plan;
+        CHECK(nl_conv_plan_init(&plan, &d) == 0);
+        fill(x, nx);
+        fill(wt, nw);
+        fill(dy, ny);
+        fill(dw1, nw);
+        memcpy(dw2, dw1, sizeof(float) * nw);
+        int k = d.k;
+        for (int oy = 0; oy < d.ho; oy++)
+            for (int ox = 0; ox < d.wo; ox++)
+                for (int o = 0; o < d.co; o++) {
+                    float acc = 0.0f;
+                    for (int kh = 0; kh < k; kh++)
+                        for (int kw = 0; kw < k; kw++)
+                            for (int c = 0; c < d.ci; c++)
+                                acc = acc + xat(x, d.h, d.w, d.ci, oy + kh - d.pad, ox + kw - d.pad, c) *
+                                                wt[(((size_t)kh * k + kw) * d.ci + c) * d.co + o];
+                    y1[((size_t)oy * d.wo + ox) * d.co + o] = acc;
+                }
+        int bp = k - 1 - d.pad;
+        for (int iy = 0; iy < d.h; iy++)
+            for (int ix = 0; ix < d.w; ix++)
+                for (int c = 0; c < d.ci; c++) {
+                    float acc = 0.0f;
+                    for (int kh = 0; kh < k; kh++)
+                        for (int kw = 0; kw < k; kw++)
+                            for (int o = 0; o < d.co; o++)
+                                acc = acc + xat(dy, d.ho, d.wo, d.co, iy + kh - bp, ix + kw - bp, o) *
+                                                wt[(((size_t)(k - 1 - kh) * k + (k - 1 - kw)) * d.ci + c) * d.co + o];
+                    dx1[((size_t)iy * d.w + ix) * d.ci + c] = acc;
+                }
+        for (int kh = 0; kh < k; kh++)
+            for (int kw = 0; kw < k; kw++)
+                for (int c = 0; c < d.ci; c++)
+                    for (int o = 0; o < d.co; o++) {
+                        float *acc = &dw1[(((size_t)kh * k + kw) * d.ci + c) * d.co + o];
+                        for (int oy = 0; oy < d.ho; oy++)
+                            for (int ox = 0; ox < d.wo; ox++)
+                                *acc = *acc + xat(x, d.h, d.w, d.ci, oy + kh - d.pad, ox + kw - d.pad, c) *
+                                                  dy[((size_t)oy * d.wo + ox) * d.co + o];
+                    }
+        nl_conv_pack_weights(ks, &d, wt, pk);
+        nl_conv_pack_weights_t(ks, &d, wt, pkt);
+        nl_conv_forward(ks, &plan, x, pk, y2);
+        nl_conv_backward_data(ks, &plan, dy, pkt, dx2);
+        nl_conv_backward_weights(ks, &plan, x, dy, dw2, scratch);
+        nl_conv_plan_free(&plan);
+        int ok_y = !memcmp(y1, y2, sizeof(float) * ny), ok_dx = !memcmp(dx1, dx2, sizeof(float) * nx),
+            ok_dw = !memcmp(dw1, dw2, sizeof(float) * nw);
+        if (!(ok_y && ok_dx && ok_dw)) {
+            bad = 1;
+            CHECK_MSG(0, "conv[%s] %dx%dx%d -> %d, k=%d pad=%d: forward %s, backward data %s, weights %s", ks->isa,
+                      d.h, d.w, d.ci, d.co, k, d.pad, ok_y ? "ok" : "DIFFERS", ok_dx ? "ok" : "DIFFERS",
+                      ok_dw ? "ok" : "DIFFERS");
+        }
+        free(x);
+        free(wt);
+        free(dy);
+        free(y1);
+        free(y2);
+        free(dx1);
+        free(dx2);
+        free(dw1);
+        free(dw2);
+        free(pk);
+        free(pkt);
+        free(scratch);
     }
     if (!bad) CHECK(1);
 }
@@ -205,10 +309,6 @@ int main(void) {
     rng = nl_rng_stream(2024, 3, 4);
     printf("kernel sets available: %s (default: %s)\n", nl_kernels_available(), nl_kernels()->isa);
 
-    check_gemm_ukernel("f32_gemm_4x8__scalar", nl_f32_gemm_4x8__scalar, 4, 8);
-    check_gemm_ukernel("f32_gemm_4x8__wasmsimd", nl_f32_gemm_4x8__wasmsimd, 4, 8);
-    check_gemm_ukernel("f32_gemm_6x8__wasmsimd", nl_f32_gemm_6x8__wasmsimd, 6, 8);
-    check_gemm_ukernel("f32_gemm_4x16__wasmsimd", nl_f32_gemm_4x16__wasmsimd, 4, 16);
     const char *isas[] = {"scalar", "wasmsimd", "avx512"};
     for (int s = 0; s < 3; s++) {
         const nl_kernel_set *ks = nl_kernels_find(isas[s]);
@@ -216,10 +316,13 @@ int main(void) {
             printf("  %s: not available, skipped\n", isas[s]);
             continue;
         }
-        printf("  %s: gemm %s + %s\n", ks->isa, ks->gemm_narrow.name, ks->gemm_wide.name);
-        check_gemm_ukernel(ks->gemm_narrow.name, ks->gemm_narrow.fn, ks->gemm_narrow.mr, ks->gemm_narrow.nr);
-        check_gemm_ukernel(ks->gemm_wide.name, ks->gemm_wide.fn, ks->gemm_wide.mr, ks->gemm_wide.nr);
-        check_gemm_driver(ks);
+        printf("  %s: %s, %s, %s, %s\n", ks->isa, ks->igemm_narrow.name, ks->igemm_wide.name, ks->wgrad_narrow.name,
+               ks->wgrad_wide.name);
+        check_igemm_ukernel(ks->igemm_narrow.name, ks->igemm_narrow.fn, ks->igemm_narrow.mr, ks->igemm_narrow.nr);
+        check_igemm_ukernel(ks->igemm_wide.name, ks->igemm_wide.fn, ks->igemm_wide.mr, ks->igemm_wide.nr);
+        check_wgrad_ukernel(ks->wgrad_narrow.name, ks->wgrad_narrow.fn, ks->wgrad_narrow.mr, ks->wgrad_narrow.nr);
+        check_wgrad_ukernel(ks->wgrad_wide.name, ks->wgrad_wide.fn, ks->wgrad_wide.mr, ks->wgrad_wide.nr);
+        check_conv(ks);
         check_norm(ks);
     }
 

@@ -1,5 +1,0 @@
-/* GEMM microkernel, 6 rows x 8 columns (2 f32x4 accumulators per row), SIMD128. */
-#define NL_MR 6
-#define NL_NV 2
-#define NL_NAME nl_f32_gemm_6x8__wasmsimd
-#include "f32_gemm_wasmsimd.h"

@@ -1,0 +1,69 @@
+/* Bodies of the AVX-512 IGEMM and WGRAD microkernels (native only; see nl_kernels.h). One
+ * __m512 holds 16 columns; per k: one load of B, one broadcast of A per row, acc = acc + a * b
+ * with a separate multiply and add (no FMA), in the reference's order: the bits equal the
+ * scalar and wasmsimd kernels'. Columns past nc are computed on B's zero padding and masked
+ * off. MR is a compile-time constant after inlining (arrays have fixed sizes, not VLAs). */
+#include <immintrin.h>
+
+#include "nl_kernels.h"
+
+#define NL_AVX512_MAX_MR 16
+
+static inline __attribute__((always_inline)) __mmask16 nl_nc_mask(size_t nc) {
+    return nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1u);
+}
+
+static inline __attribute__((always_inline)) void nl_igemm_avx512_tile(const size_t MR, size_t mr, size_t nc,
+                                                                       size_t kc, size_t ks, const float *x,
+                                                                       const int32_t *a, const float *b, float *c,
+                                                                       size_t c_row_stride, int accumulate) {
+    const __mmask16 mask = nl_nc_mask(nc);
+    __m512 acc[NL_AVX512_MAX_MR];
+    NL_UNROLL
+    for (size_t r = 0; r < MR; r++)
+        acc[r] = accumulate ? _mm512_maskz_loadu_ps(mask, c + (r < mr ? r : mr - 1) * c_row_stride)
+                            : _mm512_setzero_ps();
+    const int32_t *ar[NL_AVX512_MAX_MR]; /* offset rows; rows past mr repeat the last one */
+    NL_UNROLL
+    for (size_t r = 0; r < MR; r++) ar[r] = a + (r < mr ? r : mr - 1) * ks;
+    for (size_t t = 0; t < ks; t++) {
+        const float *ap[NL_AVX512_MAX_MR];
+        NL_UNROLL
+        for (size_t r = 0; r < MR; r++) ap[r] = nl_row(x, ar[r][t]);
+        for (size_t k = 0; k < kc; k++) {
+            const __m512 vb = _mm512_loadu_ps(b);
+            b += 16;
+            NL_UNROLL
+            for (size_t r = 0; r < MR; r++) acc[r] = _mm512_add_ps(acc[r], _mm512_mul_ps(_mm512_set1_ps(ap[r][k]), vb));
+        }
+    }
+    NL_UNROLL
+    for (size_t r = 0; r < MR; r++) {
+        if (r >= mr) break;
+        _mm512_mask_storeu_ps(c + r * c_row_stride, mask, acc[r]);
+    }
+}
+
+static inline __attribute__((always_inline)) void nl_wgrad_avx512_tile(const size_t MR, size_t mr, size_t nc,
+                                                                       size_t kc, const float *x, const int32_t *a,
+                                                                       size_t a_stride, size_t ch0, const float *b,
+                                                                       float *c, size_t c_row_stride) {
+    const __mmask16 mask = nl_nc_mask(nc);
+    __m512 acc[NL_AVX512_MAX_MR];
+    NL_UNROLL
+    for (size_t r = 0; r < MR; r++) acc[r] = _mm512_maskz_loadu_ps(mask, c + (r < mr ? r : mr - 1) * c_row_stride);
+    const size_t last = mr - 1;
+    for (size_t k = 0; k < kc; k++) {
+        const float *ak = nl_row(x, a[k * a_stride]) + ch0;
+        const __m512 vb = _mm512_loadu_ps(b);
+        b += 16;
+        NL_UNROLL
+        for (size_t r = 0; r < MR; r++)
+            acc[r] = _mm512_add_ps(acc[r], _mm512_mul_ps(_mm512_set1_ps(ak[r < last ? r : last]), vb));
+    }
+    NL_UNROLL
+    for (size_t r = 0; r < MR; r++) {
+        if (r >= mr) break;
+        _mm512_mask_storeu_ps(c + r * c_row_stride, mask, acc[r]);
+    }
+}
