@@ -1,0 +1,135 @@
+// The page's settings module: validation messages, conversion to the Wasm API, URL state.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import {
+  FIELDS, decodeHash, defaults, encodeHash, parseNumber, rawFromConfig, roundFloat, toApi, validate, variantLabel,
+} from '../../web/lib/settings.js';
+
+const DEFS = defaults({ threads: 4 });
+
+test('the defaults are valid and map to the core defaults (OneCycle, L2 5e-4, all augmentation)', () => {
+  const v = validate(DEFS, { maxThreads: 4 });
+  assert.equal(v.ok, true, JSON.stringify(v.errors));
+  assert.deepEqual(v.warnings, {});
+  const { model, settings } = toApi(v.values);
+  assert.deepEqual(model, { norm: 'bn' });
+  assert.deepEqual(settings, {
+    epochs: 10, batch: 128, schedule: 'onecycle', maxLr: 0.05, l1: 0, l2: 0.0005,
+    augCrop: 4, augFlip: true, augCutout: 8, seed: '1', threads: 4,
+  });
+  assert.ok(v.values.epochs <= 20, 'default epochs are at most 20');
+});
+
+test('numbers: scientific notation, signs, decimal commas and junk', () => {
+  assert.deepEqual(parseNumber('5e-4'), { value: 0.0005 });
+  assert.deepEqual(parseNumber(' .05 '), { value: 0.05 });
+  assert.deepEqual(parseNumber('1.'), { value: 1 });
+  assert.match(parseNumber('').error, /Required/);
+  assert.match(parseNumber('   ').error, /Required/);
+  assert.match(parseNumber('0,05').error, /dot.*0\.05/);
+  assert.match(parseNumber('abc').error, /not a number/);
+  assert.match(parseNumber('1e999').error, /too large/);
+  assert.match(parseNumber('0x10').error, /not a number/);
+  assert.match(parseNumber('NaN').error, /not a number/);
+  assert.match(parseNumber('Infinity').error, /not a number/);
+});
+
+test('invalid settings give one clear message per field and never throw', () => {
+  const raw = {
+    ...DEFS, maxLr: '-0.1', epochs: '', batch: '12.5', l2: '1', l1: '-1', seed: 'abc', threads: '9',
+    norm: 'xx', groups: '3', schedule: 'cosine', augFlip: 'maybe',
+  };
+  const v = validate(raw, { maxThreads: 4 });
+  assert.equal(v.ok, false);
+  assert.match(v.errors.maxLr, /negative/);
+  assert.match(v.errors.epochs, /Required/);
+  assert.match(v.errors.batch, /whole number/);
+  assert.match(v.errors.l2, /less than 1/);
+  assert.match(v.errors.l1, /negative/);
+  assert.match(v.errors.seed, /whole number/);
+  assert.match(v.errors.threads, /1\.\.4/);
+  assert.match(v.errors.norm, /bn, gn, ln/);
+  assert.match(v.errors.groups, /Choose/);
+  assert.match(v.errors.schedule, /onecycle/);
+  assert.match(v.errors.augFlip, /on\/off/);
+  // every value type at every field: no exception
+  for (const f of FIELDS) {
+    for (const bad of [undefined, null, {}, [], 'x'.repeat(1000), '\u0000', 1e308, -0, NaN, true]) {
+      assert.doesNotThrow(() => validate({ ...DEFS, [f.key]: bad }, {}));
+    }
+  }
+});
+
+test('ranges: zero LR is invalid, LR 10 is allowed with a warning, LR above 10 is not', () => {
+  assert.match(validate({ ...DEFS, maxLr: '0' }).errors.maxLr, /greater than 0/);
+  const v10 = validate({ ...DEFS, maxLr: '10' }, { maxThreads: 4 });
+  assert.equal(v10.ok, true);
+  assert.match(v10.warnings.maxLr, /diverge/);
+  assert.match(validate({ ...DEFS, maxLr: '10.5' }).errors.maxLr, /at most 10/);
+  assert.match(validate({ ...DEFS, epochs: '0' }).errors.epochs, /1\.\.1000/);
+  assert.match(validate({ ...DEFS, epochs: '50' }, { maxThreads: 4 }).warnings.epochs, /long time/);
+  assert.match(validate({ ...DEFS, batch: '2000' }).errors.batch, /1\.\.1024/);
+  assert.match(validate({ ...DEFS, batch: '512' }, { maxThreads: 4 }).warnings.batch, /memory/);
+  assert.match(validate({ ...DEFS, batch: '256' }, { maxThreads: 4, trainSize: 100 }).errors.batch, /Larger than the training set \(100/);
+  assert.match(validate({ ...DEFS, threads: '2' }, { maxThreads: 1 }).errors.threads, /not cross-origin isolated/);
+  assert.equal(validate({ ...DEFS, seed: '18446744073709551615' }, { maxThreads: 4 }).ok, true);
+  assert.match(validate({ ...DEFS, seed: '18446744073709551616' }).errors.seed, /2\^64/);
+  assert.equal(validate({ ...DEFS, seed: '007' }, { maxThreads: 4 }).values.seed, '7');
+});
+
+test('toApi: GN groups only for GN, toggles become the core sizes, Compare overrides the norm', () => {
+  const v = validate({ ...DEFS, norm: 'gn', groups: '4', augCrop: false, augCutout: false }, { maxThreads: 4 }).values;
+  assert.deepEqual(toApi(v).model, { norm: 'gn', groups: 4 });
+  assert.equal(toApi(v).settings.augCrop, 0);
+  assert.equal(toApi(v).settings.augCutout, 0);
+  assert.deepEqual(toApi(v, 'ln').model, { norm: 'ln' });
+  assert.deepEqual(toApi(v, 'bn').model, { norm: 'bn' });
+  assert.deepEqual(toApi({ ...v, groups: '0' }).model, { norm: 'gn' });
+});
+
+test('variant labels', () => {
+  assert.equal(variantLabel({ norm: 'bn' }), 'BN');
+  assert.equal(variantLabel({ norm: 'ln' }), 'LN');
+  assert.equal(variantLabel({ norm: 'gn', groups: 4 }), 'GN (4 groups)');
+  assert.equal(variantLabel({ norm: 'gn' }), 'GN (8 ch/group)');
+  assert.equal(variantLabel({ norm: 'gn', groups: 0, groupSize: 8 }), 'GN (8 ch/group)');
+  assert.equal(variantLabel({}), 'BN');
+});
+
+test('URL hash: only non-default values, round trip, unknown keys ignored', () => {
+  assert.equal(encodeHash(DEFS, DEFS), '');
+  const raw = { ...DEFS, norm: 'gn', groups: '4', maxLr: '0.1', l1: '1e-5', augFlip: false, seed: '42' };
+  const h = encodeHash(raw, DEFS);
+  assert.equal(h, 'norm=gn&groups=4&lr=0.1&l1=1e-5&flip=0&seed=42');
+  const back = { ...DEFS, ...decodeHash(`#${h}&bogus=1&__proto__=x`) };
+  assert.deepEqual(back, raw);
+  assert.deepEqual(decodeHash('?epochs=3&crop=off&cutout=true'), { epochs: '3', augCrop: false, augCutout: true });
+  assert.deepEqual(decodeHash(''), {});
+  assert.deepEqual(decodeHash('#'), {});
+  // invalid values survive so the form can show their message
+  const bad = decodeHash('#lr=-1&epochs=&flip=maybe');
+  assert.deepEqual(bad, { maxLr: '-1', epochs: '', augFlip: 'maybe' });
+  assert.match(validate({ ...DEFS, ...bad }).errors.maxLr, /negative/);
+  // malformed percent-encoding is skipped, long values are cut
+  assert.deepEqual(decodeHash('#lr=%E0%A4%A&seed=1'), { seed: '1' });
+  assert.equal(decodeHash(`#seed=${'9'.repeat(100)}`).seed.length, 40);
+  // encoded characters
+  assert.equal(encodeHash({ ...DEFS, seed: '1 2' }, DEFS), 'seed=1%202');
+});
+
+test('settings from a checkpoint config fill the form', () => {
+  const cfg = {
+    model: { norm: 'gn', groups: 4, groupSize: 8 },
+    settings: { epochs: 3, batch: 64, schedule: 'step', maxLr: 0.0500000007, l1: 0, l2: 0.000500000024, augCrop: 0, augFlip: true, augCutout: 8, seed: 9 },
+  };
+  const r = rawFromConfig(cfg, DEFS);
+  assert.equal(r.norm, 'gn');
+  assert.equal(r.groups, '4');
+  assert.equal(r.maxLr, '0.05');
+  assert.equal(r.l2, '0.0005');
+  assert.equal(r.augCrop, false);
+  assert.equal(r.schedule, 'step');
+  assert.equal(validate(r, { maxThreads: 4 }).ok, true);
+  assert.equal(roundFloat(0.100000001), 0.1);
+});

@@ -1,0 +1,201 @@
+// Chart arithmetic: nice axis ticks, linear scales, smoothing and thinning of series, tick
+// labels. Pure (no DOM, no canvas) so that it is tested in Node.
+
+/**
+ * A "nice" number close to x: 1, 2, 2.5 or 5 times a power of ten.
+ * @param {number} x > 0 @param {boolean} round round (true) or take the next one up (false)
+ */
+export function niceNumber(x, round) {
+  const exp = Math.floor(Math.log10(x));
+  const f = x / 10 ** exp;
+  let nf;
+  if (round) nf = f < 1.5 ? 1 : f < 2.25 ? 2 : f < 3.5 ? 2.5 : f < 7.5 ? 5 : 10;
+  else nf = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
+  return nf * 10 ** exp;
+}
+
+/**
+ * Ticks covering [min, max] with about `count` intervals; the domain is widened to whole ticks.
+ * @param {number} min @param {number} max @param {number} [count]
+ * @returns {{min: number, max: number, step: number, ticks: number[]}}
+ */
+export function niceTicks(min, max, count = 5) {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return { min: 0, max: 1, step: 0.2, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] };
+  if (min > max) [min, max] = [max, min];
+  if (min === max) {
+    const d = min === 0 ? 1 : Math.abs(min) * 0.1;
+    min -= d;
+    max += d;
+  }
+  count = Math.max(1, Math.round(count));
+  const step = niceNumber(niceNumber(max - min, false) / count, true);
+  const lo = Math.floor(min / step + 1e-9) * step;
+  const hi = Math.ceil(max / step - 1e-9) * step;
+  const ticks = [];
+  const n = Math.round((hi - lo) / step);
+  for (let i = 0; i <= n; i++) ticks.push(cleanFloat(lo + i * step));
+  return { min: cleanFloat(lo), max: cleanFloat(hi), step, ticks };
+}
+
+/** Removes float noise (0.30000000000000004 -> 0.3). */
+export function cleanFloat(x) {
+  return Number.parseFloat(x.toPrecision(12));
+}
+
+/**
+ * A linear map from domain [d0, d1] to range [r0, r1] (clamped to finite values).
+ * @returns {(x: number) => number}
+ */
+export function linearScale(d0, d1, r0, r1) {
+  const span = d1 - d0;
+  if (span === 0 || !Number.isFinite(span)) return () => (r0 + r1) / 2;
+  const k = (r1 - r0) / span;
+  return (x) => r0 + (x - d0) * k;
+}
+
+/**
+ * Decimals needed to print ticks `step` apart.
+ * @param {number} step
+ */
+export function tickDecimals(step) {
+  if (!(step > 0) || !Number.isFinite(step)) return 0;
+  const d = -Math.floor(Math.log10(step) + 1e-9);
+  const frac = step * 10 ** Math.max(0, d);
+  return Math.max(0, d + (Math.abs(frac - Math.round(frac)) > 1e-6 ? 1 : 0));
+}
+
+/**
+ * A tick label: fixed decimals for ordinary steps, exponent form for tiny/huge values.
+ * @param {number} v @param {number} step
+ */
+export function formatTick(v, step) {
+  if (v === 0) return '0';
+  const a = Math.abs(step);
+  if (a < 1e-3 || Math.abs(v) >= 1e6) {
+    return v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e');
+  }
+  return v.toFixed(Math.min(6, tickDecimals(step)));
+}
+
+/**
+ * Exponential moving average with bias correction (as TensorBoard's smoothing):
+ * the first values are not pulled towards 0.
+ * @param {ArrayLike<number>} values @param {number} weight 0 (none) .. <1 (strong)
+ * @returns {number[]}
+ */
+export function smooth(values, weight) {
+  const out = new Array(values.length);
+  let last = 0;
+  let debias = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) {
+      out[i] = NaN;
+      continue;
+    }
+    last = last * weight + (1 - weight) * v;
+    debias = debias * weight + (1 - weight);
+    out[i] = last / debias;
+  }
+  return out;
+}
+
+/**
+ * A smoothing weight that suits a series of n points (more points, smoother).
+ * @param {number} n
+ */
+export function autoSmoothing(n) {
+  if (n < 10) return 0;
+  return Math.min(0.98, 1 - 4 / Math.sqrt(n + 16));
+}
+
+/**
+ * Keeps at most maxPoints of a series, keeping each bucket's first, min and max points
+ * (so spikes survive) and the last point.
+ * @param {Array<[number, number]>} points sorted by x @param {number} maxPoints
+ * @returns {Array<[number, number]>}
+ */
+export function thin(points, maxPoints) {
+  if (points.length <= maxPoints || maxPoints < 4) return points.slice();
+  const buckets = Math.floor(maxPoints / 3);
+  const size = points.length / buckets;
+  const out = [];
+  for (let b = 0; b < buckets; b++) {
+    const start = Math.floor(b * size);
+    const end = Math.min(points.length, Math.floor((b + 1) * size));
+    if (end <= start) continue;
+    let lo = start;
+    let hi = start;
+    for (let i = start; i < end; i++) {
+      if (points[i][1] < points[lo][1]) lo = i;
+      if (points[i][1] > points[hi][1]) hi = i;
+    }
+    const idx = [...new Set([start, lo, hi])].sort((a, b2) => a - b2);
+    for (const i of idx) out.push(points[i]);
+  }
+  const last = points[points.length - 1];
+  if (out[out.length - 1] !== last) out.push(last);
+  return out;
+}
+
+/**
+ * [min, max] over the finite y values of several series; null if there are none.
+ * @param {Array<Array<[number, number]>>} seriesList
+ */
+export function yExtent(seriesList) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of seriesList) {
+    for (const p of s) {
+      const y = p[1];
+      if (!Number.isFinite(y)) continue;
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+/**
+ * The y domain for a chart: the data's extent, widened to nice ticks, optionally clamped.
+ * @param {[number, number]|null} ext @param {{floor?: number, ceil?: number, includeZero?: boolean, count?: number}} [o]
+ */
+export function yDomain(ext, o = {}) {
+  let [lo, hi] = ext || [0, 1];
+  if (o.includeZero) lo = Math.min(lo, 0);
+  const pad = (hi - lo) * 0.04;
+  // pad, but do not cross zero: non-negative data keeps a non-negative axis
+  lo = lo >= 0 ? Math.max(0, lo - pad) : lo - pad;
+  hi = hi <= 0 ? Math.min(0, hi + pad) : hi + pad;
+  if (o.floor !== undefined) lo = Math.max(o.floor, lo);
+  if (o.ceil !== undefined) hi = Math.min(o.ceil, hi);
+  const t = niceTicks(lo, hi, o.count || 5);
+  if (o.floor !== undefined && t.min < o.floor) {
+    t.ticks = t.ticks.filter((v) => v >= o.floor - 1e-12);
+    t.min = o.floor;
+  }
+  if (o.ceil !== undefined && t.max > o.ceil) {
+    t.ticks = t.ticks.filter((v) => v <= o.ceil + 1e-12);
+    t.max = o.ceil;
+  }
+  return t;
+}
+
+/**
+ * Colour of a heat-map cell: white (0) to the given RGB colour (1).
+ * @param {number} t 0..1 @param {[number, number, number]} rgb
+ * @returns {string} CSS colour
+ */
+export function heatColour(t, rgb) {
+  const u = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0));
+  const c = rgb.map((v) => Math.round(255 + (v - 255) * u));
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
+
+/**
+ * Whether dark text is readable on a heat colour of strength t.
+ * @param {number} t
+ */
+export function darkTextOn(t) {
+  return t < 0.55;
+}

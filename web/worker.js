@@ -1,0 +1,449 @@
+// The playground's Web Worker: owns the Wasm engine (normlab.js), the data set and the
+// trainers. Training runs step by step in short slices; between slices the worker yields to
+// its event loop so that pause, resume and stop (and network-report requests) get through.
+// The page only draws what this worker posts.
+import { batchesFromTar, loadErrorMessage } from './lib/datafiles.js';
+import { samplesPerClass, classCounts } from './lib/cifar.js';
+import { forgetDataset, loadSavedDataset, saveDataset } from './idb.js';
+
+/** Wall time per slice of training steps between progress messages (ms). */
+const SLICE_MS = 200;
+/** Misclassified test images kept per evaluation. */
+const MISTAKES = 10;
+/** Sample images per class for the page's grid. */
+const SAMPLES_PER_CLASS = 8;
+
+let api = null; // the normlab.js module
+let nl = null; // NormLab instance
+let engine = null; // {variant, threads, isolated}
+let dataset = null; // {info, source, name, size}
+
+const control = { paused: false, stop: false, resume: null, busy: false };
+/** @type {Map<number, Uint8Array>} checkpoints of finished runs */
+const checkpoints = new Map();
+/** @type {Map<number, any>} live trainers by run id */
+const trainers = new Map();
+
+const post = (msg, transfer) => self.postMessage(msg, transfer || []);
+const now = () => performance.now();
+const sleep0 = () => new Promise((r) => setTimeout(r, 0));
+
+function errorText(e) {
+  if (!e) return 'unknown error';
+  return e.message || String(e);
+}
+
+// ---------------------------------------------------------------- engine
+
+async function init({ threads }) {
+  const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
+  try {
+    api = await import('./wasm/normlab.js');
+  } catch (e) {
+    post({ type: 'fatal', message: `The Wasm engine (wasm/normlab.js) could not be loaded: ${errorText(e)}. Build it with wasm_bindings/build.sh and serve the page with tools/serve.mjs.` });
+    return;
+  }
+  const want = isolated ? Math.max(1, Math.min(16, threads || 1)) : 1;
+  let note = null;
+  try {
+    nl = await api.NormLab.create(isolated ? { variant: 'mt', threads: want } : { variant: 'st', threads: 1 });
+  } catch (e) {
+    if (!isolated) {
+      post({ type: 'fatal', message: `The Wasm engine failed to start: ${errorText(e)}` });
+      return;
+    }
+    note = `The multi-threaded build failed to start (${errorText(e)}); using the single-threaded one.`;
+    try {
+      nl = await api.NormLab.create({ variant: 'st', threads: 1 });
+    } catch (e2) {
+      post({ type: 'fatal', message: `The Wasm engine failed to start: ${errorText(e2)}` });
+      return;
+    }
+  }
+  engine = { variant: nl.variant, threads: nl.threads, isolated, note };
+  post({ type: 'ready', engine });
+}
+
+// ---------------------------------------------------------------- data
+
+function datasetMessage(source, name, size) {
+  const info = nl.datasetInfo();
+  const trainLabels = nl.labels('train');
+  const testLabels = nl.labels('test');
+  const picks = samplesPerClass(trainLabels, SAMPLES_PER_CLASS);
+  const flat = picks.flat();
+  const pixels = new Uint8Array(flat.length * 3072);
+  flat.forEach((idx, k) => pixels.set(nl.images(idx, 1, 'train'), k * 3072));
+  dataset = { info, source, name, size };
+  return {
+    type: 'dataset',
+    info,
+    source,
+    name,
+    size,
+    trainCounts: classCounts(trainLabels),
+    testCounts: classCounts(testLabels),
+    samples: { picks, pixels },
+  };
+}
+
+/** Loads bytes of the given kind into the engine; throws a user-facing Error. */
+function loadBytes(kind, parts, name) {
+  try {
+    if (kind === 'targz') nl.loadDatasetTarGz(parts[0]);
+    else if (kind === 'tar') nl.loadDatasetBatches(batchesFromTar(parts[0]));
+    else nl.loadDatasetBatches(parts);
+  } catch (e) {
+    const head = parts[0] ? parts[0].subarray(0, 512) : undefined;
+    throw new Error(loadErrorMessage(name, errorText(e), head));
+  }
+}
+
+async function readAll(blob) {
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+async function loadFromFiles({ kind, files, name }) {
+  post({ type: 'dataProgress', phase: 'read', text: `Reading ${name}…` });
+  let parts;
+  try {
+    parts = await Promise.all(files.map(readAll));
+  } catch (e) {
+    throw new Error(`${name}: the file could not be read (${errorText(e)})`);
+  }
+  const size = parts.reduce((s, p) => s + p.length, 0);
+  post({ type: 'dataProgress', phase: 'decode', text: kind === 'batches' ? 'Checking the batch files…' : 'Unpacking the archive…' });
+  await sleep0();
+  loadBytes(kind, parts, name);
+  parts = null;
+  const msg = datasetMessage('file', name, size);
+  let saved = true;
+  let saveError = null;
+  try {
+    await saveDataset({ kind, name, size, blobs: files });
+  } catch (e) {
+    saved = false;
+    saveError = errorText(e);
+  }
+  post({ ...msg, saved, saveError }, [msg.samples.pixels.buffer]);
+}
+
+async function fetchBytes(url, label, total) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${label}: the server answered HTTP ${res.status}`);
+  const len = Number(res.headers.get('content-length')) || total || 0;
+  if (!res.body || !len) return new Uint8Array(await res.arrayBuffer());
+  const out = new Uint8Array(len);
+  const reader = res.body.getReader();
+  let got = 0;
+  let lastPost = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (got + value.length > out.length) throw new Error(`${label}: more bytes than announced`);
+    out.set(value, got);
+    got += value.length;
+    if (now() - lastPost > 150) {
+      lastPost = now();
+      post({ type: 'dataProgress', phase: 'download', loaded: got, total: len, text: `Downloading ${label}…` });
+    }
+  }
+  if (got !== out.length) throw new Error(`${label}: the download stopped early (${got} of ${len} bytes)`);
+  return out;
+}
+
+async function loadFromServer({ kind, files, name }) {
+  const parts = [];
+  const total = files.reduce((s, f) => s + (f.size || 0), 0);
+  for (const f of files) parts.push(await fetchBytes(f.url, f.name, f.size));
+  post({ type: 'dataProgress', phase: 'decode', text: kind === 'batches' ? 'Checking the batch files…' : 'Unpacking the archive…' });
+  await sleep0();
+  loadBytes(kind, parts, name);
+  const msg = datasetMessage('server', name, total || parts.reduce((s, p) => s + p.length, 0));
+  post(msg, [msg.samples.pixels.buffer]);
+}
+
+async function loadSaved() {
+  let rec;
+  try {
+    rec = await loadSavedDataset();
+  } catch (e) {
+    post({ type: 'noDataset', reason: `IndexedDB: ${errorText(e)}` });
+    return;
+  }
+  if (!rec || !Array.isArray(rec.blobs) || rec.blobs.length === 0) {
+    post({ type: 'noDataset' });
+    return;
+  }
+  post({ type: 'dataProgress', phase: 'read', text: `Opening ${rec.name} (saved in this browser)…` });
+  try {
+    const parts = await Promise.all(rec.blobs.map(readAll));
+    post({ type: 'dataProgress', phase: 'decode', text: 'Unpacking the saved data set…' });
+    await sleep0();
+    loadBytes(rec.kind, parts, rec.name);
+  } catch (e) {
+    await forgetDataset().catch(() => {});
+    post({ type: 'noDataset', reason: `The data set saved in this browser could not be used and was removed: ${errorText(e)}` });
+    return;
+  }
+  const msg = datasetMessage('saved', rec.name, rec.size);
+  post({ ...msg, savedAt: rec.savedAt }, [msg.samples.pixels.buffer]);
+}
+
+async function forget() {
+  let error = null;
+  try {
+    await forgetDataset();
+  } catch (e) {
+    error = errorText(e);
+  }
+  // The engine keeps one data set; a fresh instance drops it from memory.
+  for (const t of trainers.values()) t.free();
+  trainers.clear();
+  const { variant, threads } = engine;
+  nl.close();
+  nl = await api.NormLab.create({ variant, threads });
+  dataset = null;
+  post({ type: 'noDataset', forgotten: true, reason: error ? `Could not clear the browser storage: ${error}` : null });
+}
+
+// ---------------------------------------------------------------- training
+
+function evaluateFull(tr) {
+  const t0 = now();
+  const ev = tr.evaluate({ set: 'test', order: 'confidence', limit: MISTAKES });
+  const mis = ev.misclassified.map((m) => ({ index: m.index, label: m.label, pred: m.pred, conf: m.conf }));
+  const images = new Uint8Array(mis.length * 3072);
+  mis.forEach((m, k) => images.set(nl.testImage(m.index), k * 3072));
+  const confusion = new Int32Array(100);
+  ev.confusion.forEach((row, i) => confusion.set(row, i * 10));
+  const wrong = ev.n - Math.round(ev.acc * ev.n);
+  return {
+    n: ev.n,
+    loss: ev.loss,
+    acc: ev.acc,
+    classAcc: Array.from(ev.classAcc),
+    confusion,
+    mis,
+    wrong,
+    images,
+    seconds: (now() - t0) / 1000,
+  };
+}
+
+function waitForResume() {
+  return new Promise((resolve) => { control.resume = resolve; });
+}
+
+async function trainRun(job, index, count) {
+  let tr;
+  try {
+    tr = nl.createTrainer(job.model, job.settings);
+  } catch (e) {
+    post({ type: 'runError', id: job.id, message: errorText(e), setup: true });
+    return false;
+  }
+  trainers.set(job.id, tr);
+  const cfg = tr.config();
+  let p = tr.progress();
+  post({
+    type: 'runStart', id: job.id, index, count, config: cfg, paramCount: tr.paramCount,
+    stepsPerEpoch: p.stepsPerEpoch, totalSteps: p.totalSteps, epochs: cfg.settings.epochs,
+  });
+  const batch = cfg.settings.batch;
+  let trainSeconds = 0;
+  let status = 'finished';
+  let error = null;
+  try {
+    for (;;) {
+      if (control.stop) {
+        status = 'stopped';
+        break;
+      }
+      if (control.paused) {
+        post({ type: 'paused', id: job.id });
+        await waitForResume();
+        post({ type: 'resumed', id: job.id });
+        continue;
+      }
+      const t0 = now();
+      const losses = [];
+      const lrs = [];
+      const first = p.globalStep;
+      do {
+        p = tr.trainSteps(1);
+        losses.push(p.lastLoss);
+        lrs.push(p.lr);
+      } while (!p.epochDone && now() - t0 < SLICE_MS);
+      const dt = (now() - t0) / 1000;
+      trainSeconds += dt;
+      post({
+        type: 'progress', id: job.id, p, firstStep: first, losses, lrs, seconds: trainSeconds,
+        imagesPerSec: (losses.length * batch) / Math.max(dt, 1e-6),
+      });
+      if (p.epochDone) {
+        await sleep0(); // let the page draw the epoch's last slice
+        const ev = evaluateFull(tr);
+        post({
+          type: 'epoch', id: job.id, epoch: p.epoch + 1, trainLoss: p.epochLoss, trainAcc: p.epochAcc,
+          lr: p.lr, seconds: trainSeconds, evalSeconds: ev.seconds, eval: ev,
+        }, [ev.images.buffer, ev.confusion.buffer]);
+      }
+      if (p.finished) break;
+      await sleep0();
+    }
+  } catch (e) {
+    status = 'error';
+    error = errorText(e);
+  }
+  try {
+    checkpoints.set(job.id, tr.saveCheckpoint());
+  } catch {
+    // a checkpoint is a convenience; the run's results stand without it
+  }
+  tr.free();
+  trainers.delete(job.id);
+  post({ type: 'runEnd', id: job.id, status, message: error, seconds: trainSeconds, progress: p });
+  return status === 'finished';
+}
+
+async function train({ jobs }) {
+  if (control.busy) {
+    post({ type: 'runError', message: 'A training is already running.' });
+    return;
+  }
+  if (!dataset) {
+    post({ type: 'runError', message: 'Load the data set first.' });
+    return;
+  }
+  control.busy = true;
+  control.stop = false;
+  control.paused = false;
+  try {
+    for (let i = 0; i < jobs.length; i++) {
+      if (control.stop) {
+        post({ type: 'runEnd', id: jobs[i].id, status: 'cancelled', seconds: 0 });
+        continue;
+      }
+      await trainRun(jobs[i], i, jobs.length);
+    }
+  } finally {
+    control.busy = false;
+    control.stop = false;
+    control.paused = false;
+    post({ type: 'queueDone' });
+  }
+}
+
+// ---------------------------------------------------------------- checkpoints
+
+async function loadCheckpoint({ id, file }) {
+  let bytes;
+  try {
+    bytes = new Uint8Array(await file.arrayBuffer());
+  } catch (e) {
+    post({ type: 'checkpointError', message: `${file.name}: could not be read (${errorText(e)})` });
+    return;
+  }
+  let tr;
+  try {
+    tr = nl.trainerFromCheckpoint(bytes);
+  } catch (e) {
+    post({ type: 'checkpointError', message: `${file.name}: not a usable normlab checkpoint (${errorText(e)})` });
+    return;
+  }
+  try {
+    const cfg = tr.config();
+    const p = tr.progress();
+    let ev = null;
+    if (dataset) ev = evaluateFull(tr);
+    checkpoints.set(id, bytes);
+    const transfer = ev ? [ev.images.buffer, ev.confusion.buffer] : [];
+    post({ type: 'checkpointLoaded', id, name: file.name, config: cfg, paramCount: tr.paramCount, progress: p, eval: ev }, transfer);
+  } catch (e) {
+    post({ type: 'checkpointError', message: `${file.name}: ${errorText(e)}` });
+  } finally {
+    tr.free();
+  }
+}
+
+function saveCheckpoint({ id }) {
+  const live = trainers.get(id);
+  let bytes = null;
+  try {
+    bytes = live ? live.saveCheckpoint() : checkpoints.get(id);
+  } catch (e) {
+    post({ type: 'checkpointError', message: errorText(e) });
+    return;
+  }
+  if (!bytes) {
+    post({ type: 'checkpointError', message: 'No checkpoint for this run.' });
+    return;
+  }
+  const copy = bytes.slice();
+  post({ type: 'checkpoint', id, bytes: copy }, [copy.buffer]);
+}
+
+// ---------------------------------------------------------------- messages
+
+async function handle(msg) {
+  switch (msg.type) {
+    case 'init': return init(msg);
+    case 'report': {
+      try {
+        post({ type: 'report', key: msg.key, report: nl.report(msg.model) });
+      } catch (e) {
+        post({ type: 'report', key: msg.key, error: errorText(e) });
+      }
+      return undefined;
+    }
+    case 'loadFiles':
+    case 'loadServer': {
+      if (control.busy) {
+        post({ type: 'dataError', message: 'Stop the training before changing the data set.' });
+        return undefined;
+      }
+      try {
+        if (msg.type === 'loadFiles') await loadFromFiles(msg);
+        else await loadFromServer(msg);
+      } catch (e) {
+        post({ type: 'dataError', message: errorText(e), keep: !!dataset });
+      }
+      return undefined;
+    }
+    case 'loadSaved': return loadSaved();
+    case 'forget': return forget();
+    case 'train': return train(msg);
+    case 'pause':
+      control.paused = true;
+      return undefined;
+    case 'resume':
+      control.paused = false;
+      if (control.resume) {
+        const r = control.resume;
+        control.resume = null;
+        r();
+      }
+      return undefined;
+    case 'stop':
+      control.stop = true;
+      if (control.resume) {
+        const r = control.resume;
+        control.resume = null;
+        r();
+      }
+      return undefined;
+    case 'saveCheckpoint': return saveCheckpoint(msg);
+    case 'loadCheckpoint': return loadCheckpoint(msg);
+    case 'dropCheckpoint':
+      checkpoints.delete(msg.id);
+      return undefined;
+    default:
+      post({ type: 'error', message: `unknown message ${msg.type}` });
+      return undefined;
+  }
+}
+
+self.onmessage = (ev) => {
+  handle(ev.data).catch((e) => post({ type: 'error', message: errorText(e) }));
+};
