@@ -823,12 +823,18 @@ function onQueueDone() {
   state.queue = null;
   setTraining('idle');
   document.title = 'normlab · normalization playground for CIFAR-10';
-  $('epoch-label').textContent = wasStopping ? 'Stopped' : 'Done';
-  $('total-label').textContent = wasStopping ? 'Stopped' : 'All done';
-  const finished = q ? q.ids.map(runById).filter((r) => r && r.status === 'finished').map((r) => r.label) : [];
-  $('progress-title').textContent = wasStopping ? 'Training stopped' : finished.length ? `Finished: ${finished.join(', ')}` : 'Finished';
+  const n = q ? q.ids.length : 1;
+  $('epoch-label').textContent = wasStopping ? 'Stopped' : 'Last epoch done';
+  $('total-label').textContent = wasStopping ? 'Stopped' : n > 1 ? `All ${n} runs done` : 'Run done';
+  const qRuns = q ? q.ids.map(runById).filter(Boolean) : [];
+  const finished = qRuns.filter((r) => r.status === 'finished').map((r) => r.label);
+  const failed = qRuns.filter((r) => r.status === 'error').map((r) => r.label);
+  let title = finished.length ? `Finished: ${finished.join(', ')}` : 'Finished';
+  if (failed.length) title = `${finished.length ? `${title} · ` : ''}Failed: ${failed.join(', ')}`;
+  if (wasStopping) title = 'Training stopped';
+  $('progress-title').textContent = title;
   $('stat-eta').textContent = '–';
-  if (!wasStopping) {
+  if (!wasStopping && !failed.length) {
     $('epoch-bar').style.width = '100%';
     $('total-bar').style.width = '100%';
     $('epoch-pct').textContent = '100%';
@@ -1153,7 +1159,7 @@ function drawCurves() {
     xDomain,
     series: lossSeries,
     legend: [...legendRuns, ...styleKey, { label: 'per batch', color: T.muted, width: 1.3, alpha: 0.55 }],
-    y: { floor: 0 },
+    y: { floor: 0, ceil: 5 }, // above ~2x the loss of guessing, a run has blown up: let it leave the chart
     emptyY: [0, 2.4],
     empty,
     height,

@@ -200,7 +200,7 @@ export function drawLineChart(canvas, spec) {
   // series, clipped to the plot
   ctx.save();
   ctx.beginPath();
-  ctx.rect(left, top - 2, right - left + 2, bottom - top + 4);
+  ctx.rect(left - 4, top - 4, right - left + 8, bottom - top + 8); // room for markers on the edges
   ctx.clip();
   for (const s of spec.series) {
     const pts = thin(s.points, Math.max(200, Math.floor((right - left) * 1.5)));

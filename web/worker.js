@@ -2,7 +2,7 @@
 // trainers. Training runs step by step in short slices; between slices the worker yields to
 // its event loop so that pause, resume and stop (and network-report requests) get through.
 // The page only draws what this worker posts.
-import { batchesFromTar, loadErrorMessage } from './lib/datafiles.js';
+import { loadErrorMessage } from './lib/datafiles.js';
 import { samplesPerClass, classCounts } from './lib/cifar.js';
 import { forgetDataset, loadSavedDataset, saveDataset } from './idb.js';
 
@@ -90,8 +90,7 @@ function datasetMessage(source, name, size) {
 /** Loads bytes of the given kind into the engine; throws a user-facing Error. */
 function loadBytes(kind, parts, name) {
   try {
-    if (kind === 'targz') nl.loadDatasetTarGz(parts[0]);
-    else if (kind === 'tar') nl.loadDatasetBatches(batchesFromTar(parts[0]));
+    if (kind === 'targz' || kind === 'tar') nl.loadDatasetTarGz(parts[0]); // the core reads .tar.gz and .tar
     else nl.loadDatasetBatches(parts);
   } catch (e) {
     const head = parts[0] ? parts[0].subarray(0, 512) : undefined;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  BATCH_NAMES, RECORD_BYTES, baseName, batchesFromTar, classifyFiles, loadErrorMessage, readTar, sniff,
+  BATCH_NAMES, RECORD_BYTES, baseName, classifyFiles, loadErrorMessage, sniff,
 } from '../../web/lib/datafiles.js';
 import { makeBatches, makeTar, makeTarGz } from '../browser/support.mjs';
 
@@ -46,38 +46,19 @@ test('sniffing the first bytes', () => {
   assert.equal(sniff(new Uint8Array(0)), 'unknown');
 });
 
-test('a plain tar of CIFAR-10 gives the six batches', () => {
-  const batches = makeBatches(50, 20, 3);
-  const dir = 'cifar-10-batches-bin/';
-  const entries = [[dir, null], [dir + 'batches.meta.txt', new TextEncoder().encode('airplane\n')]];
-  BATCH_NAMES.forEach((n, i) => entries.push([dir + n, batches[i]]));
-  const tar = new Uint8Array(makeTar(entries));
-  const files = readTar(tar);
-  assert.equal(files.length, 7);
-  assert.equal(files[1].name, `${dir}data_batch_1.bin`);
-  const got = batchesFromTar(tar);
-  got.forEach((b, i) => assert.ok(Buffer.from(b).equals(Buffer.from(batches[i]))));
-});
-
-test('damaged tar archives throw clear errors', () => {
-  const batches = makeBatches(20, 10, 4);
-  const entries = BATCH_NAMES.map((n, i) => [n, batches[i]]);
-  const tar = new Uint8Array(makeTar(entries));
-  const flipped = tar.slice();
-  flipped[10] ^= 0xff;
-  assert.throws(() => readTar(flipped), /damaged \(checksum\)/);
-  assert.throws(() => readTar(tar.slice(0, 5000)), /cut off: the archive is truncated/);
-  assert.throws(() => batchesFromTar(new Uint8Array(makeTar(entries.slice(0, 5)))), /no test_batch\.bin/);
-  assert.deepEqual(readTar(new Uint8Array(1024)), []);
-});
-
-test('loader errors become messages about the file', () => {
-  const gz = makeTarGz(makeBatches(20, 10, 5));
-  assert.match(loadErrorMessage('x.tar.gz', 'format: gzip: bad deflate block', gz.subarray(0, 512)),
-    /^x\.tar\.gz: could not read the data set: gzip: bad deflate block\. Use the binary version/);
-  assert.match(loadErrorMessage('x.tar.gz', 'whatever', new TextEncoder().encode('<html><body>404</body></html>')), /web page/);
-  assert.match(loadErrorMessage('x.tar.gz', 'whatever', Uint8Array.from([0x50, 0x4b, 3, 4])), /\.zip archive/);
-  assert.match(loadErrorMessage('x.tar.gz', 'whatever', new Uint8Array(600).fill(7)), /not a gzip file/);
-  assert.match(loadErrorMessage('', undefined), /could not read the data set: unknown error/);
+test('loader errors become messages about the file and what to do', () => {
+  const gz = makeTarGz(makeBatches(20, 10, 5)).subarray(0, 512);
+  const m = (detail, head = gz, name = 'x.tar.gz') => loadErrorMessage(name, detail, head);
+  assert.match(m('archive: gzip: truncated input (compressed data ends early)'),
+    /^x\.tar\.gz: the file is incomplete \(gzip: truncated input \(compressed data ends early\)\): the download was probably cut off\. Download it again\. Use the binary version/);
+  assert.match(m('archive: gzip: CRC mismatch (data is corrupt)'), /^x\.tar\.gz: the file is damaged \(gzip: CRC mismatch .*Download it again/);
+  assert.match(m('inflate: invalid distance too far back (at compressed byte 215)'), /the file is damaged/);
+  assert.match(m('archive: not a gzip or tar file', new Uint8Array(600).fill(7)), /not a \.tar\.gz or \.tar archive/);
+  assert.match(m('archive: missing data_batch_1.bin'), /does not hold the CIFAR-10 binary files \(missing data_batch_1\.bin\)/);
+  assert.match(m('archive: test_batch.bin: size 100 is not a multiple of 3073-byte records'), /not CIFAR-10 binary data/);
+  assert.match(m('data_batch_1.bin: record 0 has label 12 (must be 0..9)', undefined, 'the six .bin files'), /^the six \.bin files: this is not CIFAR-10 binary data/);
+  assert.match(m('whatever', new TextEncoder().encode('<html><body>404</body></html>')), /web page/);
+  assert.match(m('whatever', Uint8Array.from([0x50, 0x4b, 3, 4])), /\.zip archive/);
+  assert.match(loadErrorMessage('', undefined), /^could not read the data set: unknown error/);
   assert.equal(baseName('a/b\\c/d.bin'), 'd.bin');
 });

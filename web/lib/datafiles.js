@@ -1,6 +1,6 @@
 // Recognises what the user dropped or picked (the official cifar-10-binary.tar.gz, a .tar, or
-// the six .bin files), reads plain tar archives, and turns loader errors into messages a
-// student can act on. Pure: works on names, sizes and bytes.
+// the six .bin files) and turns loader errors into messages a student can act on. The
+// archives themselves are unpacked by the core in Wasm. Pure: works on names, sizes, bytes.
 
 export const RECORD_BYTES = 3073;
 export const BATCH_NAMES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin',
@@ -68,92 +68,31 @@ export function sniff(head) {
   return 'unknown';
 }
 
-function readOctal(u8, off, len) {
-  let s = '';
-  for (let i = off; i < off + len; i++) {
-    const c = u8[i];
-    if (c === 0 || c === 0x20) {
-      if (s) break;
-      continue;
-    }
-    if (c < 0x30 || c > 0x37) return NaN;
-    s += String.fromCharCode(c);
-  }
-  return s ? parseInt(s, 8) : 0;
-}
-
-function readString(u8, off, len) {
-  let end = off;
-  while (end < off + len && u8[end] !== 0) end++;
-  let s = '';
-  for (let i = off; i < end; i++) s += String.fromCharCode(u8[i]);
-  return s;
-}
-
 /**
- * Lists the regular files of a (ustar / GNU) tar archive.
- * @param {Uint8Array} u8
- * @returns {Array<{name: string, offset: number, size: number}>}
- * @throws {Error} on a damaged archive
- */
-export function readTar(u8) {
-  const files = [];
-  let off = 0;
-  let longName = null;
-  while (off + 512 <= u8.length) {
-    const h = u8.subarray(off, off + 512);
-    if (h.every((b) => b === 0)) break; // end of archive
-    let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i];
-    const stored = readOctal(h, 148, 8);
-    if (stored !== sum) throw new Error(`tar header at byte ${off} is damaged (checksum)`);
-    const size = readOctal(h, 124, 12);
-    if (!Number.isFinite(size)) throw new Error(`tar header at byte ${off} has a bad size`);
-    const type = String.fromCharCode(h[156] || 0x30);
-    let name = readString(h, 0, 100);
-    const prefix = readString(h, 345, 155);
-    if (prefix && readString(h, 257, 5) === 'ustar') name = `${prefix}/${name}`;
-    const dataOff = off + 512;
-    if (dataOff + size > u8.length) throw new Error(`${name} is cut off: the archive is truncated`);
-    if (type === 'L') {
-      longName = readString(u8, dataOff, size);
-    } else {
-      if (longName) name = longName;
-      longName = null;
-      if (type === '0' || type === '\0' || type === '7') files.push({ name, offset: dataOff, size });
-    }
-    off = dataOff + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
-
-/**
- * The six batch files from a plain tar archive of CIFAR-10 (views into u8).
- * @param {Uint8Array} u8 @returns {Uint8Array[]}
- * @throws {Error} with a message for the user
- */
-export function batchesFromTar(u8) {
-  const entries = readTar(u8);
-  return BATCH_NAMES.map((b) => {
-    const e = entries.find((x) => baseName(x.name) === b);
-    if (!e) throw new Error(`the archive has no ${b}. ${HELP}`);
-    return u8.subarray(e.offset, e.offset + e.size);
-  });
-}
-
-/**
- * A message for a data set that did not load.
+ * A message for a data set that did not load: what is wrong with the file and what to do.
  * @param {string} fileName @param {string} detail the loader's message
  * @param {Uint8Array} [head] first bytes of the file, to say what it is instead
  */
 export function loadErrorMessage(fileName, detail, head) {
   const kind = head ? sniff(head) : 'unknown';
   const name = fileName ? `${fileName}: ` : '';
+  const d = String(detail || 'unknown error').replace(/^(archive|format|io): /, '');
   if (kind === 'zip') return `${name}this is a .zip archive, not CIFAR-10 binary. ${HELP}`;
   if (kind === 'html') return `${name}this is a web page, not the data set (the download probably failed). ${HELP}`;
-  if (head && kind === 'unknown' && /\.(gz|tgz)$/i.test(fileName || '')) {
-    return `${name}not a gzip file (damaged or incomplete download). ${HELP}`;
+  if (/truncated|ends early|unexpected end/i.test(d)) {
+    return `${name}the file is incomplete (${d}): the download was probably cut off. Download it again. ${HELP}`;
   }
-  const d = String(detail || 'unknown error').replace(/^[a-z_]+: /, '');
+  if (/crc|corrupt|inflate|invalid|checksum|bad (block|code|header)/i.test(d)) {
+    return `${name}the file is damaged (${d}). Download it again. ${HELP}`;
+  }
+  if (/not a gzip or tar/i.test(d) || (head && kind === 'unknown' && /\.(gz|tgz|tar)$/i.test(fileName || ''))) {
+    return `${name}not a .tar.gz or .tar archive (damaged, or a different file). ${HELP}`;
+  }
+  if (/missing (data|test)_batch/i.test(d)) {
+    return `${name}this archive does not hold the CIFAR-10 binary files (${d}). ${HELP}`;
+  }
+  if (/multiple of 3073|label \d+|record/i.test(d)) {
+    return `${name}this is not CIFAR-10 binary data (${d}). ${HELP}`;
+  }
   return `${name}could not read the data set: ${d}. ${HELP}`;
 }

@@ -1,0 +1,80 @@
+// Served without COOP/COEP (tools/serve.mjs --no-isolation): no SharedArrayBuffer, so the
+// page says so, uses the single-threaded build, allows one thread, and still trains.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import {
+  artifactPath, inkPixels, launch, requireWasmBuild, startServer, watchErrors, writeDataset,
+} from './support.mjs';
+
+let ds;
+let srv;
+let browser;
+let page;
+let errors;
+
+before(async () => {
+  requireWasmBuild();
+  ds = writeDataset({ train: 256, test: 128, seed: 5 });
+  srv = await startServer(['--no-isolation', '--data', ds.tgz]);
+  browser = await launch({ viewport: { width: 1280, height: 800 } });
+  page = await browser.context.newPage();
+  errors = watchErrors(page);
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+  ds?.cleanup();
+});
+
+test('not isolated: the single-threaded build, said visibly', async () => {
+  await page.goto(`${srv.url}#norm=gn&groups=4&epochs=1&batch=32`);
+  await page.waitForFunction(() => document.documentElement.dataset.dataset === 'ready', null, { timeout: 30000 });
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.engine), 'st');
+  assert.equal(await page.isVisible('#banner-isolation'), true);
+  assert.match(await page.textContent('#banner-isolation'), /single-threaded build/);
+  assert.match(await page.textContent('#engine-badge'), /single-threaded/);
+  assert.equal(await page.inputValue('#f-threads'), '1');
+  await page.fill('#f-threads', '2');
+  assert.match(await page.textContent('[data-msg="threads"]'), /Only 1 thread here/);
+  assert.equal(await page.isDisabled('#start'), true);
+  await page.fill('#f-threads', '1');
+  assert.equal(await page.isDisabled('#start'), false);
+  await page.screenshot({ path: artifactPath('fallback-1280.png') });
+});
+
+test('not isolated: training still works', async () => {
+  await page.click('#start');
+  await page.waitForFunction(() => document.documentElement.dataset.training === 'idle' && window.normlab.state.runs[0]?.status === 'finished', null, { timeout: 60000 });
+  const run = await page.evaluate(() => {
+    const r = window.normlab.state.runs[0];
+    return { label: r.label, epochs: r.epochs.length, steps: r.globalStep };
+  });
+  assert.deepEqual(run, { label: 'GN (4 groups)', epochs: 1, steps: 8 });
+  await page.waitForTimeout(200);
+  assert.ok(await inkPixels(page, '#chart-loss') > 3000);
+  assert.equal(await page.getAttribute('#mistakes canvas', 'data-images'), '10');
+  await page.screenshot({ path: artifactPath('fallback-1280-trained.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('Stop ends a long run early and keeps what it trained', async () => {
+  await page.click('label:has(input[name="norm"][value="bn"])');
+  await page.fill('#f-epochs', '30');
+  assert.match(await page.textContent('[data-msg="epochs"]'), /long time/);
+  await page.click('#start');
+  assert.equal(await page.isVisible('#run-error'), false);
+  await page.waitForFunction(() => (window.normlab.state.runs[1]?.globalStep || 0) >= 3, null, { timeout: 30000 });
+  await page.click('#stop');
+  await page.waitForFunction(() => document.documentElement.dataset.training === 'idle', null, { timeout: 30000 });
+  const stopped = await page.evaluate(() => window.normlab.state.runs[1]);
+  assert.equal(stopped.status, 'stopped');
+  assert.ok(stopped.globalStep < 30 * 8, `stopped early at step ${stopped.globalStep}`);
+  assert.equal(await page.textContent('#progress-title'), 'Training stopped');
+  assert.match(await page.textContent('#results-body tr:nth-child(2)'), /stopped/);
+  assert.equal(await page.isDisabled('#results-body tr:nth-child(2) td.actions button:first-child'), false, 'its checkpoint can be saved');
+  assert.equal(await page.isDisabled('#start'), false);
+  assert.deepEqual(errors, []);
+});
