@@ -31,7 +31,8 @@ EXPORTS=(malloc free nlw_abi_version nlw_last_error nlw_last_error_code
          nlw_trainer_create nlw_trainer_load_checkpoint nlw_trainer_free nlw_trainer_train
          nlw_trainer_progress nlw_trainer_evaluate nlw_trainer_eval_predictions nlw_trainer_misclassified
          nlw_trainer_predict nlw_trainer_params nlw_trainer_bn_state nlw_trainer_report_json
-         nlw_trainer_config_json nlw_checkpoint_save nlw_model_report_json nlw_settings_json)
+         nlw_trainer_config_json nlw_checkpoint_save nlw_model_report_json nlw_settings_json
+         nlw_safetensors_export nlw_trainer_from_safetensors nlw_trainer_model_json)
 EXPORTED_FUNCTIONS="$(printf '_%s,' "${EXPORTS[@]}")"
 EXPORTED_FUNCTIONS="${EXPORTED_FUNCTIONS%,}"
 

@@ -452,6 +452,25 @@ export class NormLab {
     return this._adopt(this._u32(slot));
   }
 
+  /**
+   * A trainer holding the weights of a safetensors file (exported here, or written by
+   * tools/pytorch/normlab_model.py from PyTorch). The model comes from the file's metadata;
+   * `settings` (same keys as createTrainer's settings) are the training settings.
+   * @param {Uint8Array|ArrayBuffer} bytes @param {object} [settings] @returns {Trainer}
+   */
+  trainerFromSafetensors(bytes, settings = {}) {
+    const u8 = toU8(bytes);
+    const slot = this._scratch + S_PTRS;
+    const p = this._copyIn(u8);
+    try {
+      this._withString(this._text({}, settings),
+        (text) => this._check(this._M._nlw_trainer_from_safetensors(p, u8.length, text, slot)));
+    } finally {
+      this._M._free(p);
+    }
+    return this._adopt(this._u32(slot));
+  }
+
   /** Same as trainerFromCheckpoint. */
   loadCheckpoint(bytes, opts) { return this.trainerFromCheckpoint(bytes, opts); }
 
@@ -605,6 +624,31 @@ export class Trainer {
     } finally {
       nl._M._free(p);
     }
+  }
+
+  /**
+   * The weights as a safetensors file whose tensors equal the PyTorch reference module's
+   * state_dict (tools/pytorch/normlab_model.py), with the model description in its metadata.
+   * @returns {Uint8Array}
+   */
+  exportSafetensors() {
+    const nl = this._nl;
+    const s = nl._scratch + S_PTRS;
+    nl._check(nl._M._nlw_safetensors_export(this._handle(), s, s + 4));
+    const p = nl._u32(s);
+    try {
+      return nl._copyOut(Uint8Array, p, nl._u32(s + 4));
+    } finally {
+      nl._M._free(p);
+    }
+  }
+
+  /** The model description in the shared JSON format (see tools/pytorch/README.md). @returns {object} */
+  modelJson() {
+    const nl = this._nl;
+    const s = nl._scratch + S_PTRS;
+    nl._check(nl._M._nlw_trainer_model_json(this._handle(), s));
+    return JSON.parse(nl._M.UTF8ToString(nl._u32(s)));
   }
 
   /** Releases the trainer's Wasm memory and threads. Further calls throw. */

@@ -12,6 +12,8 @@
 #include "nl_model.h"
 #include "nl_status.h"
 #include "nl_train.h"
+#include "nl_model_json.h"
+#include "nl_safetensors.h"
 #include "nlw_config.h"
 
 #ifdef __EMSCRIPTEN__
@@ -394,6 +396,40 @@ NLW_EXPORT int nlw_settings_json(const char *settings, const char **json) {
     if (rc) return rc;
     int n = nlw_config_to_json(&d, &c, g_json, sizeof g_json);
     if (n < 0 || (size_t)n >= sizeof g_json - 1) return fail(NL_ENOMEM, "config: JSON too long");
+    *json = g_json;
+    return NL_OK;
+}
+
+/* ---- PyTorch interchange: safetensors whose tensors equal the reference module's state_dict ---- */
+
+NLW_EXPORT int nlw_safetensors_export(nlw_trainer *h, uint8_t **out, size_t *len) {
+    CHECK_HANDLE(h);
+    CHECK_OUT(out);
+    CHECK_OUT(len);
+    return nl_safetensors_export(h->t, out, len, &g_st);
+}
+
+/* The model comes from the file's metadata; settings (may be empty) give the training settings. */
+NLW_EXPORT int nlw_trainer_from_safetensors(const uint8_t *buf, size_t len, const char *settings, nlw_trainer **out) {
+    begin();
+    CHECK_OUT(out);
+    *out = NULL;
+    if (!buf || !len) return fail(NL_EINVAL, "safetensors: no bytes given");
+    nl_model_desc d;
+    nl_train_config c;
+    int rc = nlw_config_parse(settings ? settings : "", &d, &c, &g_st);
+    if (rc) return rc;
+    nl_trainer *t = nl_safetensors_import(buf, len, NULL, &c, &g_st);
+    if (!t) return g_st.code ? g_st.code : fail(NL_EFORMAT, "safetensors: could not be loaded");
+    return adopt(t, out);
+}
+
+/* The model description as the shared JSON format (core/nl_model_json.h). */
+NLW_EXPORT int nlw_trainer_model_json(nlw_trainer *h, const char **json) {
+    CHECK_HANDLE(h);
+    CHECK_OUT(json);
+    int rc = nl_model_desc_to_json(&nl_trainer_layout(h->t)->desc, g_json, sizeof g_json, &g_st);
+    if (rc) return rc;
     *json = g_json;
     return NL_OK;
 }

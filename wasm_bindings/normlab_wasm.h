@@ -67,4 +67,11 @@ int nlw_model_report_json(const char *settings, const char **json);
 /* Settings text -> the complete, validated settings as JSON (defaults filled in). */
 int nlw_settings_json(const char *settings, const char **json);
 
+/* PyTorch interchange: safetensors bytes (malloc'd, free() them) with the reference module's
+ * state_dict names; a trainer from such bytes (model from the file's metadata, training
+ * settings from the settings text); the model description as JSON. */
+int nlw_safetensors_export(nlw_trainer *h, uint8_t **out, size_t *len);
+int nlw_trainer_from_safetensors(const uint8_t *buf, size_t len, const char *settings, nlw_trainer **out);
+int nlw_trainer_model_json(nlw_trainer *h, const char **json);
+
 #endif
