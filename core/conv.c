@@ -1,11 +1,12 @@
 /* Convolution (stride 1) on NHWC images without an im2col copy: indirect GEMM (XNNPACK's
- * IGEMM) over tiles of output pixels, each output row reaching its k*k input pixels through
- * pointers (padding points at a zero buffer), times the packed weights [k*k*ci][co]; every
- * output sums taps (kh, kw) then input channels in order. Backward data is the same
- * convolution of dy with flipped, transposed weights and padding k-1-pad. Backward weights is
- * dw[tap][ci][co] += sum over pixels of x(pixel + tap)[ci] * dy[pixel][co], pixels in order,
- * through per-pixel pointers (WGRAD kernel). The GEMM tiles, and so the packing of B, are the
- * kernel set's choice for the number of output columns. */
+ * IGEMM) over the output pixels. A padded input is first copied into a zero-bordered buffer,
+ * so for each kernel row kh an output pixel reads one contiguous run of k*ci floats (taps kw,
+ * then channels) through a precomputed int32 offset; times the packed weights [k*k*ci][co]
+ * that sums taps (kh, kw) then input channels in order. Backward data is the same convolution
+ * of dy (padded by k-1-pad) with flipped, transposed weights. Backward weights is
+ * dw[kh][kw][ci][co] += sum over pixels of x(pixel + tap)[ci] * dy[pixel][co], pixels in
+ * order, reading the padded input's pixel runs at fixed strides (WGRAD kernel). The GEMM tiles, and so the packing of B,
+ * are the kernel set's choice for the number of output columns. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,32 +18,25 @@
 static size_t kdim(const nl_conv_dims *d) { return (size_t)d->k * d->k * d->ci; }
 static size_t round_nr(size_t n) { return (n + NL_GEMM_MAX_NR - 1) / NL_GEMM_MAX_NR * NL_GEMM_MAX_NR; }
 
+/* Offsets of the k row runs read by each output pixel of a stride-1 conv over an input of
+ * w columns and c channels already padded (so every run is inside): [npix][k]. */
+static void build_table(int32_t *t, int ho, int wo, int k, int wp, int c) {
+    for (int oy = 0; oy < ho; oy++)
+        for (int ox = 0; ox < wo; ox++)
+            for (int kh = 0; kh < k; kh++) t[((size_t)oy * wo + ox) * k + kh] = ((oy + kh) * wp + ox) * c;
+}
+
 int nl_conv_plan_init(nl_conv_plan *p, const nl_conv_dims *d) {
     p->d = *d;
-    size_t taps = (size_t)d->k * d->k;
-    p->fwd = malloc(sizeof(int32_t) * (size_t)d->ho * d->wo * taps);
-    p->bwd = malloc(sizeof(int32_t) * (size_t)d->h * d->w * taps);
+    p->fwd = malloc(sizeof(int32_t) * (size_t)d->ho * d->wo * d->k);
+    p->bwd = malloc(sizeof(int32_t) * (size_t)d->h * d->w * d->k);
     if (!p->fwd || !p->bwd) {
         nl_conv_plan_free(p);
         return -1;
     }
     int bpad = d->k - 1 - d->pad;
-    for (int oy = 0; oy < d->ho; oy++)
-        for (int ox = 0; ox < d->wo; ox++)
-            for (int kh = 0; kh < d->k; kh++)
-                for (int kw = 0; kw < d->k; kw++) {
-                    int iy = oy + kh - d->pad, ix = ox + kw - d->pad;
-                    p->fwd[((size_t)oy * d->wo + ox) * taps + (size_t)kh * d->k + kw] =
-                        (iy < 0 || iy >= d->h || ix < 0 || ix >= d->w) ? -1 : (iy * d->w + ix) * d->ci;
-                }
-    for (int iy = 0; iy < d->h; iy++)
-        for (int ix = 0; ix < d->w; ix++)
-            for (int kh = 0; kh < d->k; kh++)
-                for (int kw = 0; kw < d->k; kw++) {
-                    int oy = iy + kh - bpad, ox = ix + kw - bpad;
-                    p->bwd[((size_t)iy * d->w + ix) * taps + (size_t)kh * d->k + kw] =
-                        (oy < 0 || oy >= d->ho || ox < 0 || ox >= d->wo) ? -1 : (oy * d->wo + ox) * d->co;
-                }
+    build_table(p->fwd, d->ho, d->wo, d->k, d->w + 2 * d->pad, d->ci);
+    build_table(p->bwd, d->h, d->w, d->k, d->wo + 2 * bpad, d->co);
     return 0;
 }
 
@@ -52,8 +46,36 @@ void nl_conv_plan_free(nl_conv_plan *p) {
     p->fwd = p->bwd = NULL;
 }
 
-/* scratch: the packed dy tile of backward weights */
-size_t nl_conv_scratch_floats(const nl_conv_dims *d) { return TILE * round_nr((size_t)d->co); }
+static size_t padded_floats(int h, int w, int c, int pad) { return (size_t)(h + 2 * pad) * (w + 2 * pad) * c; }
+
+/* scratch: [padded input of the forward or the backward-data conv][packed dy tile] */
+static size_t pad_region(const nl_conv_dims *d) {
+    size_t a = d->pad ? padded_floats(d->h, d->w, d->ci, d->pad) : 0;
+    int bpad = d->k - 1 - d->pad;
+    size_t b = bpad ? padded_floats(d->ho, d->wo, d->co, bpad) : 0;
+    size_t m = a > b ? a : b;
+    return (m + 15) / 16 * 16;
+}
+
+size_t nl_conv_scratch_floats(const nl_conv_dims *d) {
+    size_t px = (size_t)d->wo > TILE ? (size_t)d->wo : TILE; /* pixels of a backward-weights tile */
+    return pad_region(d) + px * round_nr((size_t)d->co);
+}
+
+/* x[h][w][c] -> out[h+2pad][w+2pad][c] with a zero border; returns x itself when pad is 0. */
+static const float *pad_image(const float *x, int h, int w, int c, int pad, float *out) {
+    if (!pad) return x;
+    size_t wp = (size_t)w + 2 * pad, row = (size_t)w * c;
+    memset(out, 0, sizeof(float) * wp * pad * c);
+    float *o = out + wp * pad * c;
+    for (int y = 0; y < h; y++, o += wp * c) {
+        memset(o, 0, sizeof(float) * pad * c);
+        memcpy(o + (size_t)pad * c, x + (size_t)y * row, sizeof(float) * row);
+        memset(o + (size_t)pad * c + row, 0, sizeof(float) * pad * c);
+    }
+    memset(o, 0, sizeof(float) * wp * pad * c);
+    return out;
+}
 
 size_t nl_conv_packed_floats(const nl_conv_dims *d) { return round_nr((size_t)d->co) * kdim(d); }
 size_t nl_conv_packed_t_floats(const nl_conv_dims *d) {
@@ -83,57 +105,63 @@ void nl_conv_pack_weights_t(const nl_kernel_set *ks, const nl_conv_dims *d, cons
             }
 }
 
-/* out[npix][n_out] = sum over taps and n_in channels of in (through the offset table ind)
- * times the packed [taps*n_in][n_out] weights. */
-static void conv_generic(const nl_kernel_set *ks, int npix, int n_in, int n_out, size_t taps, const int32_t *ind,
+/* out[npix][n_out] = sum over taps of the kc floats at in + ind[pixel][tap], times the packed
+ * [taps*kc][n_out] weights. */
+static void conv_generic(const nl_kernel_set *ks, int npix, size_t kc, int n_out, size_t taps, const int32_t *ind,
                          const float *in, const float *packed, float *out) {
     const nl_igemm_ukernel *u = nl_igemm_pick(ks, (size_t)n_out);
-    size_t MR = u->mr, NR = u->nr, kc = taps * n_in;
+    size_t MR = u->mr, NR = u->nr, kb = taps * kc;
     for (int p0 = 0; p0 < npix; p0 += TILE) {
         size_t n = (size_t)(npix - p0 < TILE ? npix - p0 : TILE);
         for (size_t pn = 0; pn * NR < (size_t)n_out; pn++) {
             size_t nc = (size_t)n_out - pn * NR < NR ? (size_t)n_out - pn * NR : NR;
-            const float *bp = packed + pn * kc * NR;
+            const float *bp = packed + pn * kb * NR;
             for (size_t i = 0; i < n; i += MR) {
                 size_t mr = n - i < MR ? n - i : MR, row = (size_t)p0 + i;
-                u->fn(mr, nc, (size_t)n_in, taps, in, ind + row * taps, bp, out + row * n_out + pn * NR,
-                      (size_t)n_out, 0);
+                u->fn(mr, nc, kc, taps, in, ind + row * taps, bp, out + row * n_out + pn * NR, (size_t)n_out, 0);
             }
         }
     }
 }
 
-void nl_conv_forward(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *w_packed,
-                     float *y) {
+void nl_conv_forward(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *w_packed, float *y,
+                     float *scratch) {
     const nl_conv_dims *d = &p->d;
-    conv_generic(ks, d->ho * d->wo, d->ci, d->co, (size_t)d->k * d->k, p->fwd, x, w_packed, y);
+    const float *xp = pad_image(x, d->h, d->w, d->ci, d->pad, scratch);
+    conv_generic(ks, d->ho * d->wo, (size_t)d->k * d->ci, d->co, (size_t)d->k, p->fwd, xp, w_packed, y);
 }
 
 void nl_conv_backward_data(const nl_kernel_set *ks, const nl_conv_plan *p, const float *dy,
-                           const float *w_packed_t, float *dx) {
+                           const float *w_packed_t, float *dx, float *scratch) {
     const nl_conv_dims *d = &p->d;
-    conv_generic(ks, d->h * d->w, d->co, d->ci, (size_t)d->k * d->k, p->bwd, dy, w_packed_t, dx);
+    const float *dyp = pad_image(dy, d->ho, d->wo, d->co, d->k - 1 - d->pad, scratch);
+    conv_generic(ks, d->h * d->w, (size_t)d->k * d->co, d->ci, (size_t)d->k, p->bwd, dyp, w_packed_t, dx);
 }
 
 void nl_conv_backward_weights(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *dy,
                               float *dw, float *scratch) {
     const nl_conv_dims *d = &p->d;
     const nl_wgrad_ukernel *u = nl_wgrad_pick(ks, (size_t)d->co);
-    size_t MR = u->mr, NR = u->nr, taps = (size_t)d->k * d->k, ci = (size_t)d->ci, co = (size_t)d->co;
-    float *dyp = scratch;
-    int npix = d->ho * d->wo;
-    for (int p0 = 0; p0 < npix; p0 += TILE) {
-        size_t n = (size_t)(npix - p0 < TILE ? npix - p0 : TILE);
-        nl_pack_b_panels(NR, n, co, dy + (size_t)p0 * co, co, dyp);
-        const int32_t *ind = p->fwd + (size_t)p0 * taps;
-        for (size_t tap = 0; tap < taps; tap++)
-            for (size_t r0 = 0; r0 < ci; r0 += MR) {
-                size_t mr = ci - r0 < MR ? ci - r0 : MR;
+    size_t MR = u->mr, NR = u->nr, k = (size_t)d->k, ci = (size_t)d->ci, rows = k * ci, co = (size_t)d->co;
+    size_t wo = (size_t)d->wo, wp = (size_t)d->w + 2 * d->pad;
+    const float *xp = pad_image(x, d->h, d->w, d->ci, d->pad, scratch);
+    float *dyp = scratch + pad_region(d);
+    size_t per = wo <= TILE ? TILE / wo : 1; /* whole output rows per tile */
+    for (size_t oy0 = 0; oy0 < (size_t)d->ho; oy0 += per) {
+        size_t nrow = (size_t)d->ho - oy0 < per ? (size_t)d->ho - oy0 : per, n = nrow * wo;
+        nl_pack_b_panels(NR, n, co, dy + oy0 * wo * co, co, dyp);
+        /* per kernel row kh: dw rows (kw, ci) read the k*ci-float run of each pixel of the
+         * padded input: pixel ox of output row oy starts at ((oy + kh) * wp + ox) * ci */
+        for (size_t kh = 0; kh < k; kh++) {
+            const float *a = xp + (oy0 + kh) * wp * ci;
+            for (size_t r0 = 0; r0 < rows; r0 += MR) {
+                size_t mr = rows - r0 < MR ? rows - r0 : MR;
                 for (size_t pn = 0; pn * NR < co; pn++) {
                     size_t nc = co - pn * NR < NR ? co - pn * NR : NR;
-                    u->fn(mr, nc, n, x, ind + tap, taps, r0, dyp + pn * n * NR, dw + (tap * ci + r0) * co + pn * NR,
-                          co);
+                    u->fn(mr, nc, nrow, wo, a + r0, wp * ci, ci, dyp + pn * n * NR,
+                          dw + (kh * rows + r0) * co + pn * NR, co);
                 }
             }
+        }
     }
 }

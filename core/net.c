@@ -204,12 +204,13 @@ static void forward_task(void *ctx, int chunk) {
             block_output(net, b, i0, i1, net->mean[b], net->invstd[b], 0);
             return;
         }
+        float *scratch = net->scratch + (size_t)chunk * net->scratch_floats;
         int bn_stats = L->desc.norm == NL_NORM_BN && net->train;
         double *sum = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sumsq = sum + NL_MAX_WIDTH;
         if (bn_stats) memset(sum, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
         for (int i = i0; i < i1; i++) {
             float *y = net->conv_out[b] + (size_t)i * out_sz;
-            nl_conv_forward(net->ks, &net->plan[b], in + (size_t)i * in_sz, net->packed[b], y);
+            nl_conv_forward(net->ks, &net->plan[b], in + (size_t)i * in_sz, net->packed[b], y, scratch);
             /* BN: the chunk's sums, image after image (pixels in order) while y is in cache */
             if (bn_stats) nl_channel_sums(net->ks, npix, B->co, y, sum, sumsq);
         }
@@ -348,7 +349,8 @@ static void conv_backward_chunk(nl_net *net, int b, int chunk, int i0, int i1) {
         const float *g = net->gtmp + (size_t)i * out_sz;
         nl_conv_backward_weights(net->ks, &net->plan[b], in + (size_t)i * in_sz, g, dw, scratch);
         if (layer > 0)
-            nl_conv_backward_data(net->ks, &net->plan[b], g, net->packed_t[b], net->dact[layer - 1] + (size_t)i * in_sz);
+            nl_conv_backward_data(net->ks, &net->plan[b], g, net->packed_t[b], net->dact[layer - 1] + (size_t)i * in_sz,
+                                  scratch);
     }
 }
 

@@ -19,12 +19,12 @@ typedef struct {
     int k, pad;
 } nl_conv_dims;
 
-/* Offset tables of one conv layer, built once per shape: for every output pixel and tap (kh,
- * kw) the offset in floats of the input pixel it reads, or -1 for padding. */
+/* Offset tables of one conv layer, built once per shape: for every output pixel and kernel row
+ * kh, the offset in floats of the k*c-float run it reads in the zero-padded input. */
 typedef struct {
     nl_conv_dims d;
-    int32_t *fwd; /* [ho*wo][k*k]: offsets into x[h][w][ci] (forward, backward weights) */
-    int32_t *bwd; /* [h*w][k*k]: offsets into dy[ho][wo][co] (backward data) */
+    int32_t *fwd; /* [ho*wo][k]: into x padded by pad (forward, backward weights) */
+    int32_t *bwd; /* [h*w][k]: into dy padded by k-1-pad (backward data) */
 } nl_conv_plan;
 /* Returns 0, or -1 when out of memory. */
 int nl_conv_plan_init(nl_conv_plan *p, const nl_conv_dims *d);
@@ -41,11 +41,11 @@ size_t nl_conv_packed_t_floats(const nl_conv_dims *d);
 void nl_conv_pack_weights_t(const nl_kernel_set *ks, const nl_conv_dims *d, const float *w, float *packed_t);
 
 /* y[ho][wo][co] = conv(x[h][w][ci], w) for one image (weights packed with the same set). */
-void nl_conv_forward(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *w_packed,
-                     float *y);
+void nl_conv_forward(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *w_packed, float *y,
+                     float *scratch);
 /* dx[h][w][ci] = conv_transpose(dy[ho][wo][co], w) for one image (overwrites dx). */
 void nl_conv_backward_data(const nl_kernel_set *ks, const nl_conv_plan *p, const float *dy,
-                           const float *w_packed_t, float *dx);
+                           const float *w_packed_t, float *dx, float *scratch);
 /* dw[k][k][ci][co] += sum over pixels (in order) of x patch * dy, for one image. */
 void nl_conv_backward_weights(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *dy,
                               float *dw, float *scratch);

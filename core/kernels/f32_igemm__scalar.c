@@ -17,12 +17,13 @@ void nl_f32_igemm_ref__scalar(size_t NR, size_t mr, size_t nc, size_t kc, size_t
         }
 }
 
-void nl_f32_wgrad_ref__scalar(size_t NR, size_t mr, size_t nc, size_t kc, const float *x, const int32_t *a,
-                              size_t a_stride, size_t ch0, const float *b, float *c, size_t c_row_stride) {
+void nl_f32_wgrad_ref__scalar(size_t NR, size_t mr, size_t nc, size_t ko, size_t ki, const float *a, size_t a_outer,
+                              size_t a_inner, const float *b, float *c, size_t c_row_stride) {
     for (size_t r = 0; r < mr; r++)
         for (size_t j = 0; j < nc; j++) {
             float acc = c[r * c_row_stride + j];
-            for (size_t k = 0; k < kc; k++) acc = acc + nl_row(x, a[k * a_stride])[ch0 + r] * b[k * NR + j];
+            for (size_t o = 0; o < ko; o++)
+                for (size_t i = 0; i < ki; i++) acc = acc + a[o * a_outer + i * a_inner + r] * b[(o * ki + i) * NR + j];
             c[r * c_row_stride + j] = acc;
         }
 }
@@ -32,7 +33,7 @@ void nl_f32_igemm_4x8__scalar(size_t mr, size_t nc, size_t kc, size_t ks, const 
     nl_f32_igemm_ref__scalar(8, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
 }
 
-void nl_f32_wgrad_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *x, const int32_t *a, size_t a_stride,
-                              size_t ch0, const float *b, float *c, size_t c_row_stride) {
-    nl_f32_wgrad_ref__scalar(8, mr, nc, kc, x, a, a_stride, ch0, b, c, c_row_stride);
+void nl_f32_wgrad_4x8__scalar(size_t mr, size_t nc, size_t ko, size_t ki, const float *a, size_t a_outer,
+                              size_t a_inner, const float *b, float *c, size_t c_row_stride) {
+    nl_f32_wgrad_ref__scalar(8, mr, nc, ko, ki, a, a_outer, a_inner, b, c, c_row_stride);
 }

@@ -45,21 +45,27 @@ static inline __attribute__((always_inline)) void nl_igemm_avx512_tile(const siz
 }
 
 static inline __attribute__((always_inline)) void nl_wgrad_avx512_tile(const size_t MR, size_t mr, size_t nc,
-                                                                       size_t kc, const float *x, const int32_t *a,
-                                                                       size_t a_stride, size_t ch0, const float *b,
-                                                                       float *c, size_t c_row_stride) {
+                                                                       size_t ko, size_t ki, const float *a,
+                                                                       size_t a_outer, size_t a_inner,
+                                                                       const float *b, float *c,
+                                                                       size_t c_row_stride) {
     const __mmask16 mask = nl_nc_mask(nc);
     __m512 acc[NL_AVX512_MAX_MR];
+    size_t ro[NL_AVX512_MAX_MR]; /* row offsets; rows past mr repeat the last row */
     NL_UNROLL
-    for (size_t r = 0; r < MR; r++) acc[r] = _mm512_maskz_loadu_ps(mask, c + (r < mr ? r : mr - 1) * c_row_stride);
-    const size_t last = mr - 1;
-    for (size_t k = 0; k < kc; k++) {
-        const float *ak = nl_row(x, a[k * a_stride]) + ch0;
-        const __m512 vb = _mm512_loadu_ps(b);
-        b += 16;
-        NL_UNROLL
-        for (size_t r = 0; r < MR; r++)
-            acc[r] = _mm512_add_ps(acc[r], _mm512_mul_ps(_mm512_set1_ps(ak[r < last ? r : last]), vb));
+    for (size_t r = 0; r < MR; r++) {
+        ro[r] = r < mr ? r : mr - 1;
+        acc[r] = _mm512_maskz_loadu_ps(mask, c + ro[r] * c_row_stride);
+    }
+    for (size_t o = 0; o < ko; o++, a += a_outer) {
+        const float *ak = a;
+        for (size_t i = 0; i < ki; i++, ak += a_inner) {
+            const __m512 vb = _mm512_loadu_ps(b);
+            b += 16;
+            NL_UNROLL
+            for (size_t r = 0; r < MR; r++)
+                acc[r] = _mm512_add_ps(acc[r], _mm512_mul_ps(_mm512_set1_ps(ak[ro[r]]), vb));
+        }
     }
     NL_UNROLL
     for (size_t r = 0; r < MR; r++) {

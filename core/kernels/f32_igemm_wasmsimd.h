@@ -83,22 +83,44 @@ void NL_IGEMM(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const 
 #endif
 
 #ifdef NL_WGRAD
-void NL_WGRAD(size_t mr, size_t nc, size_t kc, const float *x, const int32_t *a, size_t a_stride, size_t ch0,
+void NL_WGRAD(size_t mr, size_t nc, size_t ko, size_t ki, const float *a, size_t a_outer, size_t a_inner,
               const float *b, float *c, size_t c_row_stride) {
     v128_t acc[NL_MR][NL_NV];
     load_c(acc, mr, nc, c, c_row_stride);
-    size_t last = mr - 1;
-    for (size_t k = 0; k < kc; k++) {
-        const float *ak = nl_row(x, a[k * a_stride]) + ch0;
-        v128_t vb[NL_NV];
+    if (mr == NL_MR) { /* full tile: rows at constant offsets from one pointer */
+        for (size_t o = 0; o < ko; o++, a += a_outer) {
+            const float *ak = a;
+            for (size_t i = 0; i < ki; i++, ak += a_inner) {
+                v128_t vb[NL_NV];
+                NL_UNROLL
+                for (size_t v = 0; v < NL_NV; v++) vb[v] = wasm_v128_load(b + 4 * v);
+                b += NL_NR;
+                NL_UNROLL
+                for (size_t r = 0; r < NL_MR; r++) {
+                    const v128_t va = wasm_v128_load32_splat(ak + r);
+                    NL_UNROLL
+                    for (size_t v = 0; v < NL_NV; v++) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(va, vb[v]));
+                }
+            }
+        }
+    } else {
+        size_t ro[NL_MR]; /* rows past mr repeat the last row */
         NL_UNROLL
-        for (size_t v = 0; v < NL_NV; v++) vb[v] = wasm_v128_load(b + 4 * v);
-        b += NL_NR;
-        NL_UNROLL
-        for (size_t r = 0; r < NL_MR; r++) {
-            const v128_t va = wasm_v128_load32_splat(ak + (r < last ? r : last));
-            NL_UNROLL
-            for (size_t v = 0; v < NL_NV; v++) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(va, vb[v]));
+        for (size_t r = 0; r < NL_MR; r++) ro[r] = r < mr ? r : mr - 1;
+        for (size_t o = 0; o < ko; o++, a += a_outer) {
+            const float *ak = a;
+            for (size_t i = 0; i < ki; i++, ak += a_inner) {
+                v128_t vb[NL_NV];
+                NL_UNROLL
+                for (size_t v = 0; v < NL_NV; v++) vb[v] = wasm_v128_load(b + 4 * v);
+                b += NL_NR;
+                NL_UNROLL
+                for (size_t r = 0; r < NL_MR; r++) {
+                    const v128_t va = wasm_v128_load32_splat(ak + ro[r]);
+                    NL_UNROLL
+                    for (size_t v = 0; v < NL_NV; v++) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(va, vb[v]));
+                }
+            }
         }
     }
     store_c(acc, mr, nc, c, c_row_stride);

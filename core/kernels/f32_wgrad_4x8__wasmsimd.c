@@ -1,4 +1,4 @@
-/* Weight-gradient GEMM microkernel (A^T through per-pixel pointers), 4 rows x 8
+/* Weight-gradient GEMM microkernel (A^T read from pixel runs at two strides), 4 rows x 8
  * columns (2 f32x4 accumulators per row), SIMD128. */
 #define NL_MR 4
 #define NL_NV 2

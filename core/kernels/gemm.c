@@ -19,9 +19,9 @@ static const nl_kernel_set set_scalar = {
 static const nl_kernel_set set_wasmsimd = {
     "wasmsimd",
     {4, 8, nl_f32_igemm_4x8__wasmsimd, "f32_igemm_4x8__wasmsimd"},
-    {4, 16, nl_f32_igemm_4x16__wasmsimd, "f32_igemm_4x16__wasmsimd"},
+    {2, 16, nl_f32_igemm_2x16__wasmsimd, "f32_igemm_2x16__wasmsimd"},
     {4, 8, nl_f32_wgrad_4x8__wasmsimd, "f32_wgrad_4x8__wasmsimd"},
-    {4, 16, nl_f32_wgrad_4x16__wasmsimd, "f32_wgrad_4x16__wasmsimd"},
+    {2, 16, nl_f32_wgrad_2x16__wasmsimd, "f32_wgrad_2x16__wasmsimd"},
     nl_f32_chansum__wasmsimd,
     nl_f32_normrelu__wasmsimd,
     nl_f32_normrelu_bwd__wasmsimd,

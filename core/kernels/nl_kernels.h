@@ -34,33 +34,35 @@
  * C element (r, j) at c[r * c_row_stride + j]; accumulate != 0 adds to C, else overwrites. */
 typedef void (*nl_igemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a,
                                     const float *b, float *c, size_t c_row_stride, int accumulate);
-/* WGRAD (weight gradient): C[mr x nc] += sum over k < kc of A[r][k] * B[k][j], in increasing k,
- * where A[r][k] = (x + a[k * a_stride])[ch0 + r]: column k of A^T is a pixel's channels from
- * ch0 (or zeros). B is a packed panel as above. Always accumulates. */
-typedef void (*nl_wgrad_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *x, const int32_t *a,
-                                    size_t a_stride, size_t ch0, const float *b, float *c, size_t c_row_stride);
+/* WGRAD (weight gradient): C[mr x nc] += A[mr x K] * B[K x nc] with K = ko * ki, summed in
+ * increasing k = o * ki + i, where A[r][k] = a[o * a_outer + i * a_inner + r]: the rows are
+ * consecutive floats (a pixel run's channels), k walks the pixels of ko output rows of ki
+ * pixels (stride a_inner within a row, a_outer between rows). Rows past mr repeat the last
+ * row. B is a packed panel as above. Always accumulates. */
+typedef void (*nl_wgrad_ukernel_fn)(size_t mr, size_t nc, size_t ko, size_t ki, const float *a, size_t a_outer,
+                                    size_t a_inner, const float *b, float *c, size_t c_row_stride);
 
 #define NL_GEMM_MAX_NR 32 /* widest panel of any kernel: packed buffers are sized for it */
 
 /* The scalar definitions, for any tile (the tests call them with each kernel's MR, NR). */
 void nl_f32_igemm_ref__scalar(size_t NR, size_t mr, size_t nc, size_t kc, size_t ks, const float *x,
                               const int32_t *a, const float *b, float *c, size_t c_row_stride, int accumulate);
-void nl_f32_wgrad_ref__scalar(size_t NR, size_t mr, size_t nc, size_t kc, const float *x, const int32_t *a,
-                              size_t a_stride, size_t ch0, const float *b, float *c, size_t c_row_stride);
+void nl_f32_wgrad_ref__scalar(size_t NR, size_t mr, size_t nc, size_t ko, size_t ki, const float *a, size_t a_outer,
+                              size_t a_inner, const float *b, float *c, size_t c_row_stride);
 
 #define NL_DECLARE_IGEMM(name)                                                                                    \
     void name(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a, const float *b,    \
               float *c, size_t c_row_stride, int accumulate)
 #define NL_DECLARE_WGRAD(name)                                                                                    \
-    void name(size_t mr, size_t nc, size_t kc, const float *x, const int32_t *a, size_t a_stride, size_t ch0,  \
+    void name(size_t mr, size_t nc, size_t ko, size_t ki, const float *a, size_t a_outer, size_t a_inner,       \
               const float *b, float *c, size_t c_row_stride)
 NL_DECLARE_IGEMM(nl_f32_igemm_4x8__scalar);
 NL_DECLARE_IGEMM(nl_f32_igemm_4x8__wasmsimd);
-NL_DECLARE_IGEMM(nl_f32_igemm_4x16__wasmsimd);
+NL_DECLARE_IGEMM(nl_f32_igemm_2x16__wasmsimd);
 NL_DECLARE_IGEMM(nl_f32_igemm_16x16__avx512);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__scalar);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__wasmsimd);
-NL_DECLARE_WGRAD(nl_f32_wgrad_4x16__wasmsimd);
+NL_DECLARE_WGRAD(nl_f32_wgrad_2x16__wasmsimd);
 NL_DECLARE_WGRAD(nl_f32_wgrad_16x16__avx512);
 
 typedef struct {

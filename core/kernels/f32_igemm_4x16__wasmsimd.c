@@ -1,6 +1,0 @@
-/* Indirect GEMM microkernel (convolution forward / backward data), 4 rows x 16 columns
- * (4 f32x4 accumulators per row), SIMD128. */
-#define NL_MR 4
-#define NL_NV 4
-#define NL_IGEMM nl_f32_igemm_4x16__wasmsimd
-#include "f32_igemm_wasmsimd.h"
