@@ -11,6 +11,7 @@ import {
   etaSeconds, formatBytes, formatDuration, formatInt, formatLoss, formatPct, formatSci, slug,
 } from './lib/format.js';
 import { autoSmoothing, smooth } from './lib/chartmath.js';
+import { plannedLr } from './lib/schedule.js';
 import {
   downloadBlob, drawConfusion, drawLineChart, drawMistakes, drawSamples, savePng, theme,
 } from './charts.js';
@@ -206,7 +207,7 @@ function onFormChange({ keepHash = false } = {}) {
   $('start').textContent = v.values.norm ? `Train ${variantLabel(currentModel(v))}` : 'Train';
   requestReport();
   updateControls();
-  if (state.runs.length === 0) scheduleDraw('curves');
+  scheduleDraw('curves');
 }
 
 form.addEventListener('input', () => onFormChange());
@@ -1123,7 +1124,9 @@ function chartHeight() {
 function drawCurves() {
   const runs = state.runs.filter((r) => r.visible && r.source !== 'checkpoint');
   const v = state.lastValidation;
-  const planned = runs.length ? Math.max(...runs.map((r) => r.epochsPlanned || 1)) : (v && v.values.epochs) || 10;
+  const formOk = v && v.ok;
+  const formEpochs = formOk ? v.values.epochs : 0;
+  const planned = Math.max(formEpochs, ...runs.map((r) => r.epochsPlanned || 1)) || 10;
   const xDomain = [0, Math.max(1, planned)];
   const legendRuns = runs.map((r) => ({ label: r.label, color: r.color }));
   const T = theme();
@@ -1131,7 +1134,8 @@ function drawCurves() {
     { label: 'test', color: T.muted, width: 2 },
     { label: 'train', color: T.muted, dash: [6, 4], width: 2 },
   ];
-  const empty = state.data ? 'Press Train or Compare to see curves here' : 'Load the data set, then press Train';
+  const anyBatches = runs.some((r) => r.batches.length);
+  const empty = anyBatches ? 'Appears after the first epoch' : state.data ? 'Press Train or Compare to see curves here' : 'Load the data set, then press Train';
   const height = chartHeight();
 
   const lossSeries = [];
@@ -1177,13 +1181,23 @@ function drawCurves() {
     empty,
     height,
   });
+  // the schedule the current settings would follow, drawn behind the runs
+  const lrLegend = [...legendRuns];
+  if (formOk && state.training === 'idle') {
+    const s = toApi(v.values).settings;
+    const pts = plannedLr(s, state.data ? state.data.info.train : 50000);
+    if (pts.length) {
+      lrSeries.unshift({ color: T.muted, width: 1.5, dash: [3, 3], points: pts });
+      lrLegend.push({ label: 'planned (settings)', color: T.muted, width: 1.5, dash: [3, 3] });
+    }
+  }
   drawLineChart($('chart-lr'), {
     title: 'Learning rate',
     xLabel: 'epoch',
     yLabel: 'learning rate',
     xDomain,
     series: lrSeries,
-    legend: legendRuns,
+    legend: lrLegend,
     y: { floor: 0, includeZero: true },
     emptyY: [0, 0.05],
     yFormat: (t, step) => (t === 0 ? '0' : step < 0.001 ? formatSci(t) : String(Number(t.toPrecision(4)))),
@@ -1200,7 +1214,7 @@ function drawCurves() {
     y: { includeZero: true },
     emptyY: [0, 10],
     yFormat: (t, step) => (step < 1 ? t.toFixed(1) : String(t)),
-    empty: runs.some((r) => r.batches.length) ? 'Appears after the first epoch' : empty,
+    empty,
     height,
   });
 }

@@ -3,11 +3,13 @@
 // trains BN / GN / LN with pause and resume, draws curves, the misclassified grids and the
 // confusion matrix, exports metrics and PNGs, and loads a checkpoint back.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  artifactPath, colourPixels, inkPixels, launch, requireWasmBuild, startServer, watchErrors, writeDataset,
+  ROOT, artifactPath, colourPixels, inkPixels, launch, requireWasmBuild, startServer, watchErrors, writeDataset,
 } from './support.mjs';
 
 let ds;
@@ -235,6 +237,15 @@ test('exports: PNG, CSV, JSON and a checkpoint that loads back', async () => {
   assert.equal(loaded.label, 'GN (8 ch/group) (file)');
   assert.equal(loaded.acc, before[1].acc, 'same weights, same test accuracy');
   assert.equal(loaded.mis, 10);
+  // the native CLI reads the same checkpoint (when it is built)
+  const cli = join(ROOT, 'build', 'normlab');
+  if (existsSync(cli)) {
+    const out = execFileSync(cli, ['eval', '--data', ds.tgz, '--load', artifactPath(`download-${ckpt.name}`)], { encoding: 'utf8' });
+    const m = out.match(/accuracy ([\d.]+)% \((\d+) images\)/);
+    assert.ok(m, out);
+    assert.equal(Number(m[2]), 128);
+    assert.equal(Number(m[1]), Number((before[1].acc * 100).toFixed(2)), 'the CLI gets the page\'s test accuracy');
+  }
   // a file that is not a checkpoint
   await page.setInputFiles('#ckpt-input', { name: 'junk.ckpt', mimeType: 'application/octet-stream', buffer: Buffer.alloc(5000, 7) });
   await page.waitForSelector('#ckpt-error:not([hidden])');
