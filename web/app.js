@@ -80,7 +80,9 @@ function onWorkerMessage(m) {
     case 'queueDone': return onQueueDone();
     case 'checkpoint': return onCheckpoint(m);
     case 'checkpointLoaded': return onCheckpointLoaded(m);
-    case 'checkpointError': return showMsg($('ckpt-error'), m.message);
+    case 'checkpointError':
+      $('toast').hidden = true;
+      return showMsg($('ckpt-error'), m.message);
     default: return console.warn('unknown worker message', m);
   }
 }

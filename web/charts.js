@@ -1,7 +1,7 @@
 // Canvas drawing for the page: line charts, the confusion matrix with per-class accuracy,
 // the misclassified-image grid and the sample grid. Every picture paints its own background,
 // title and legend, so a saved PNG stands on its own. Scales and ticks: lib/chartmath.js.
-import { formatTick, heatColour, linearScale, niceTicks, thin, yDomain, yExtent } from './lib/chartmath.js';
+import { formatTick, heatColour, linearScale, niceTicks, parseHex, thin, yDomain, yExtent } from './lib/chartmath.js';
 import { cifarToRgba } from './lib/cifar.js';
 
 export const SHORT_CLASS = { airplane: 'plane', automobile: 'car' };
@@ -297,6 +297,9 @@ export function drawConfusion(canvas, o) {
   header(ctx, T, w, o.title, legend, 8);
   const names = o.classNames;
   const conf = o.confusion;
+  const base = parseHex(T.bg) || [255, 255, 255];
+  // a faint frame per cell, so empty cells still show the grid
+  ctx.fillStyle = T.grid;
   const gx = 16 + labelW;
   const gy = gridTop;
   ctx.fillStyle = T.muted;
@@ -309,6 +312,7 @@ export function drawConfusion(canvas, o) {
     ctx.textAlign = 'center';
     fitText(ctx, shortClass(names[j]), gx + cell * j + cell / 2, gy - 6, cell - 2, T, 10, 400, 7);
   }
+  ctx.fillRect(gx - 1, gy - 1, cell * 10 + 1, cell * 10 + 1);
   for (let i = 0; i < 10; i++) {
     let rowSum = 0;
     for (let j = 0; j < 10; j++) rowSum += conf[i * 10 + j];
@@ -321,10 +325,10 @@ export function drawConfusion(canvas, o) {
       const x = gx + cell * j;
       const y = gy + cell * i;
       const strength = i === j ? t : Math.min(1, t * 2.5);
-      ctx.fillStyle = heatColour(strength, i === j ? DIAG_RGB : OFF_RGB);
+      ctx.fillStyle = heatColour(strength, i === j ? DIAG_RGB : OFF_RGB, base);
       ctx.fillRect(x, y, cell - 1, cell - 1);
       if (cell >= 22 && n > 0) {
-        ctx.fillStyle = strength > 0.55 ? '#ffffff' : '#1b1f24';
+        ctx.fillStyle = strength > 0.55 ? '#ffffff' : T.fg;
         ctx.textAlign = 'center';
         fitText(ctx, String(n), x + cell / 2 - 0.5, y + cell / 2 + 3.5, cell - 4, T, cell >= 34 ? 11 : 9, 400, 7);
       }
@@ -359,7 +363,7 @@ export function drawConfusion(canvas, o) {
     fitText(ctx, names[i], barX - 8, y + 13, nameW - 10, T, 11);
     ctx.fillStyle = T.grid;
     ctx.fillRect(barX, y + 3, barW, 13);
-    ctx.fillStyle = heatColour(0.35 + 0.65 * (Number.isFinite(a) ? a : 0), DIAG_RGB);
+    ctx.fillStyle = heatColour(0.35 + 0.65 * (Number.isFinite(a) ? a : 0), DIAG_RGB, base);
     ctx.fillRect(barX, y + 3, barW * Math.max(0, Math.min(1, a || 0)), 13);
     ctx.fillStyle = T.muted;
     ctx.textAlign = 'left';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  autoSmoothing, cleanFloat, formatTick, heatColour, linearScale, niceNumber, niceTicks, smooth, thin, tickDecimals, yDomain, yExtent,
+  autoSmoothing, cleanFloat, formatTick, heatColour, linearScale, niceNumber, niceTicks, parseHex, smooth, thin, tickDecimals, yDomain, yExtent,
 } from '../../web/lib/chartmath.js';
 
 test('nice numbers are 1, 2, 2.5 or 5 times a power of ten', () => {
@@ -108,4 +108,9 @@ test('heat colours go from white to the colour', () => {
   assert.equal(heatColour(1, [10, 20, 30]), 'rgb(10, 20, 30)');
   assert.equal(heatColour(5, [10, 20, 30]), 'rgb(10, 20, 30)');
   assert.equal(heatColour(NaN, [10, 20, 30]), 'rgb(255, 255, 255)');
+  assert.equal(heatColour(0, [10, 20, 30], [26, 31, 37]), 'rgb(26, 31, 37)');
+  assert.equal(heatColour(0.5, [10, 20, 30], [30, 40, 50]), 'rgb(20, 30, 40)');
+  assert.deepEqual(parseHex('#1a1f25'), [26, 31, 37]);
+  assert.deepEqual(parseHex('#fff'), [255, 255, 255]);
+  assert.equal(parseHex('rgb(1,2,3)'), null);
 });

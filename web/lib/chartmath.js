@@ -182,20 +182,24 @@ export function yDomain(ext, o = {}) {
 }
 
 /**
- * Colour of a heat-map cell: white (0) to the given RGB colour (1).
- * @param {number} t 0..1 @param {[number, number, number]} rgb
+ * Colour of a heat-map cell: the base colour (0, default white) to the given RGB colour (1).
+ * @param {number} t 0..1 @param {[number, number, number]} rgb @param {[number, number, number]} [base]
  * @returns {string} CSS colour
  */
-export function heatColour(t, rgb) {
+export function heatColour(t, rgb, base = [255, 255, 255]) {
   const u = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0));
-  const c = rgb.map((v) => Math.round(255 + (v - 255) * u));
+  const c = rgb.map((v, i) => Math.round(base[i] + (v - base[i]) * u));
   return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
 }
 
 /**
- * Whether dark text is readable on a heat colour of strength t.
- * @param {number} t
+ * RGB of a "#rrggbb" or "#rgb" colour; null if it is not one.
+ * @param {string} hex
+ * @returns {[number, number, number]|null}
  */
-export function darkTextOn(t) {
-  return t < 0.55;
+export function parseHex(hex) {
+  const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(hex).trim());
+  if (!m) return null;
+  const h = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
+  return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
 }
