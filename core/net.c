@@ -225,7 +225,7 @@ static void forward_task(void *ctx, int chunk) {
     if (l == NL_L_P1 || l == NL_L_P2) {
         uint8_t *arg = net->pool_arg[l == NL_L_P2];
         for (int i = i0; i < i1; i++)
-            nl_maxpool_forward(s_in.h, s_in.w, s_in.c, in + (size_t)i * in_sz, net->act[l] + (size_t)i * out_sz,
+            nl_maxpool_forward(net->ks, s_in.h, s_in.w, s_in.c, in + (size_t)i * in_sz, net->act[l] + (size_t)i * out_sz,
                                arg + (size_t)i * out_sz);
     } else if (l == NL_L_GAP) {
         for (int i = i0; i < i1; i++)
@@ -366,19 +366,20 @@ static void backward_task(void *ctx, int chunk) {
         size_t npix = (size_t)B->out.h * B->out.w, sz = npix * B->co;
         const float *gamma = net->params + B->gamma_off, *beta = net->params + B->beta_off;
         if (L->desc.norm == NL_NORM_BN) {
-            if (job->phase == 0) { /* g and its per-channel sums */
+            if (job->phase == 0) { /* per-channel sums of g (the ReLU-masked gradient) */
                 const float *dout = masked_grad(net, b, i0, i1);
                 double *sg = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sgx = sg + NL_MAX_WIDTH;
                 memset(sg, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
                 size_t off = (size_t)i0 * sz;
                 for (int i = i0; i < i1; i++, off += sz) /* image by image: same order, in cache */
-                    nl_norm_relu_backward_g(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b],
-                                            net->invstd[b], gamma, beta, dout + off, net->gtmp + off, sg, sgx);
-            } else {
+                    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b],
+                                               net->invstd[b], gamma, beta, dout + off, sg, sgx);
+            } else { /* per image: dx (g recomputed) into gtmp, then the conv's backward while in cache */
+                const float *dout = L->desc.dropout > 0.0f ? net->gtmp : net->dact[nl_block_layer(b)];
                 for (int i = i0; i < i1; i++) {
                     size_t off = (size_t)i * sz;
                     nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b], net->invstd[b],
-                                        gamma, job->a, job->bcoef, net->gtmp + off);
+                                        gamma, beta, dout + off, job->a, job->bcoef, net->gtmp + off);
                     conv_backward_chunk(net, b, chunk, i, i + 1);
                 }
             }
@@ -398,8 +399,8 @@ static void backward_task(void *ctx, int chunk) {
                 ic[c] = net->invstd[b][(size_t)i * G + c / cg];
                 sg[c] = sgx[c] = 0.0;
             }
-            nl_norm_relu_backward_g(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout + off,
-                                    net->gtmp + off, sg, sgx);
+            nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout + off,
+                                       sg, sgx);
             double cnt = (double)npix * cg;
             for (int g = 0; g < G; g++) {
                 double A = 0.0, Bs = 0.0;
@@ -416,7 +417,8 @@ static void backward_task(void *ctx, int chunk) {
                 dgamma[c] += (float)sgx[c];
                 dbeta[c] += (float)sg[c];
             }
-            nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, a, bc, net->gtmp + off);
+            nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout + off, a, bc,
+                                net->gtmp + off);
             conv_backward_chunk(net, b, chunk, i, i + 1);
         }
         return;
@@ -426,7 +428,7 @@ static void backward_task(void *ctx, int chunk) {
     if (l == NL_L_P1 || l == NL_L_P2) {
         const uint8_t *arg = net->pool_arg[l == NL_L_P2];
         for (int i = i0; i < i1; i++)
-            nl_maxpool_backward(s_in.h, s_in.w, s_in.c, net->dact[l] + (size_t)i * out_sz, arg + (size_t)i * out_sz,
+            nl_maxpool_backward(net->ks, s_in.h, s_in.w, s_in.c, net->dact[l] + (size_t)i * out_sz, arg + (size_t)i * out_sz,
                                 net->dact[l - 1] + (size_t)i * in_sz);
     } else if (l == NL_L_GAP) {
         for (int i = i0; i < i1; i++)

@@ -51,8 +51,9 @@ void nl_conv_backward_weights(const nl_kernel_set *ks, const nl_conv_plan *p, co
                               float *dw, float *scratch);
 
 /* ---- 2x2 max pool, stride 2 (floor), NHWC; argmax index 0..3 saved for backward ---- */
-void nl_maxpool_forward(int h, int w, int c, const float *x, float *y, uint8_t *arg);
-void nl_maxpool_backward(int h, int w, int c, const float *dy, const uint8_t *arg, float *dx);
+void nl_maxpool_forward(const nl_kernel_set *ks, int h, int w, int c, const float *x, float *y, uint8_t *arg);
+void nl_maxpool_backward(const nl_kernel_set *ks, int h, int w, int c, const float *dy, const uint8_t *arg,
+                         float *dx);
 
 /* ---- global average pool [h][w][c] -> [c] ---- */
 void nl_gap_forward(int hw, int c, const float *x, float *y);
@@ -80,14 +81,16 @@ void nl_group_stats(const nl_kernel_set *ks, size_t npix, int c, int groups, con
 void nl_norm_relu_forward(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean, const float *invstd,
                           const float *gamma, const float *beta, float *out);
 /* Backward of relu(norm(x)) up to the norm output: g = dout where the ReLU was active.
- * Writes g into gout and adds sum(g) and sum(g * xhat) per channel into dbeta/dgamma. */
-void nl_norm_relu_backward_g(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean, const float *invstd,
-                             const float *gamma, const float *beta, const float *dout, float *gout,
-                             double *sum_g, double *sum_gx);
-/* dx = invstd * (gamma * g - a - xhat * b) per channel, where a and b are the means of
- * gamma*g and gamma*g*xhat over the normalisation set (BN: the channel over the batch;
- * GN: the group over one image), expanded per channel. In place on g. */
-void nl_norm_backward_dx(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean, const float *invstd,
-                         const float *gamma, const float *a, const float *b, float *g);
+ * Adds sum(g) and sum(g * xhat) per channel into sum_g / sum_gx (the sums behind dbeta, dgamma
+ * and the coefficients below); g itself is not stored. */
+void nl_norm_relu_backward_sums(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
+                                const float *invstd, const float *gamma, const float *beta, const float *dout,
+                                double *sum_g, double *sum_gx);
+/* dx = invstd * (gamma * g - a - xhat * b) per channel (g recomputed from dout as above),
+ * where a and b are the means of gamma*g and gamma*g*xhat over the normalisation set (BN: the
+ * channel over the batch; GN: the group over one image), expanded per channel. dx may be dout. */
+void nl_norm_backward_dx(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
+                         const float *invstd, const float *gamma, const float *beta, const float *dout, const float *a,
+                         const float *b, float *dx);
 
 #endif

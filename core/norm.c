@@ -39,13 +39,14 @@ void nl_norm_relu_forward(const nl_kernel_set *ks, size_t npix, int c, const flo
     ks->normrelu(npix, (size_t)c, x, mean, invstd, gamma, beta, out);
 }
 
-void nl_norm_relu_backward_g(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
-                             const float *invstd, const float *gamma, const float *beta, const float *dout,
-                             float *gout, double *sum_g, double *sum_gx) {
-    ks->normrelu_bwd(npix, (size_t)c, x, mean, invstd, gamma, beta, dout, gout, sum_g, sum_gx);
+void nl_norm_relu_backward_sums(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
+                                const float *invstd, const float *gamma, const float *beta, const float *dout,
+                                double *sum_g, double *sum_gx) {
+    ks->normrelu_bwd(npix, (size_t)c, x, mean, invstd, gamma, beta, dout, sum_g, sum_gx);
 }
 
 void nl_norm_backward_dx(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
-                         const float *invstd, const float *gamma, const float *a, const float *b, float *g) {
-    ks->norm_dx(npix, (size_t)c, x, mean, invstd, gamma, a, b, g);
+                         const float *invstd, const float *gamma, const float *beta, const float *dout, const float *a,
+                         const float *b, float *dx) {
+    ks->norm_dx(npix, (size_t)c, x, mean, invstd, gamma, beta, dout, a, b, dx);
 }

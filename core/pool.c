@@ -3,21 +3,41 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* A job's wake-up goes through a mutex + condition variable, but a thread first spins on the
+ * job counter for up to SPIN_NS: within a training step jobs follow each other every few
+ * tens of microseconds, and a futex sleep/wake (or Atomics.wait/notify in Wasm) costs about
+ * as much as a small job. */
+#define SPIN_NS 20000L
 
 struct nl_pool {
     int threads;
     pthread_t *workers;
     pthread_mutex_t mu;
     pthread_cond_t start_cv, done_cv;
-    /* the current job */
+    /* the current job (written before `generation` is bumped, read after seeing it) */
     nl_task_fn fn;
     void *ctx;
     int n_tasks;
     atomic_int next_task;
-    int busy_workers;  /* workers still inside the current job */
-    unsigned long generation;
-    int quit;
+    atomic_int busy_workers;  /* workers still inside the current job */
+    atomic_ulong generation;  /* job counter */
+    atomic_int quit;
 };
+
+static long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
 
 static void run_tasks(nl_pool *p) {
     for (;;) {
@@ -27,20 +47,35 @@ static void run_tasks(nl_pool *p) {
     }
 }
 
+/* Spins until *cond_done() or SPIN_NS passed; returns 1 if done. */
+static int spin_worker(nl_pool *p, unsigned long seen) {
+    long t0 = now_ns();
+    for (int i = 1;; i++) {
+        if (atomic_load(&p->generation) != seen || atomic_load(&p->quit)) return 1;
+        cpu_relax();
+        if ((i & 63) == 0 && now_ns() - t0 > SPIN_NS) return 0;
+    }
+}
+
 static void *worker_main(void *arg) {
     nl_pool *p = arg;
     unsigned long seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->quit && p->generation == seen) pthread_cond_wait(&p->start_cv, &p->mu);
-        if (p->quit) break;
-        seen = p->generation;
-        pthread_mutex_unlock(&p->mu);
+        if (!spin_worker(p, seen)) {
+            pthread_mutex_lock(&p->mu);
+            while (!atomic_load(&p->quit) && atomic_load(&p->generation) == seen)
+                pthread_cond_wait(&p->start_cv, &p->mu);
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (atomic_load(&p->quit)) break;
+        seen = atomic_load(&p->generation);
         run_tasks(p);
-        pthread_mutex_lock(&p->mu);
-        if (--p->busy_workers == 0) pthread_cond_signal(&p->done_cv);
+        if (atomic_fetch_sub(&p->busy_workers, 1) == 1) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->done_cv);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -74,7 +109,7 @@ void nl_pool_free(nl_pool *p) {
     if (!p) return;
     if (p->threads > 1) {
         pthread_mutex_lock(&p->mu);
-        p->quit = 1;
+        atomic_store(&p->quit, 1);
         pthread_cond_broadcast(&p->start_cv);
         pthread_mutex_unlock(&p->mu);
         for (int i = 0; i < p->threads - 1; i++) pthread_join(p->workers[i], NULL);
@@ -96,17 +131,24 @@ void nl_pool_run(nl_pool *p, int n_tasks, nl_task_fn fn, void *ctx) {
         for (int t = 0; t < n_tasks; t++) fn(ctx, t);
         return;
     }
-    pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->ctx = ctx;
     p->n_tasks = n_tasks;
     atomic_store(&p->next_task, 0);
-    p->busy_workers = p->threads - 1;
-    p->generation++;
+    atomic_store(&p->busy_workers, p->threads - 1);
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->generation, 1);
     pthread_cond_broadcast(&p->start_cv);
     pthread_mutex_unlock(&p->mu);
     run_tasks(p);
-    pthread_mutex_lock(&p->mu);
-    while (p->busy_workers > 0) pthread_cond_wait(&p->done_cv, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    long t0 = now_ns();
+    for (int i = 1; atomic_load(&p->busy_workers) > 0; i++) {
+        cpu_relax();
+        if ((i & 63) == 0 && now_ns() - t0 > SPIN_NS) {
+            pthread_mutex_lock(&p->mu);
+            while (atomic_load(&p->busy_workers) > 0) pthread_cond_wait(&p->done_cv, &p->mu);
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+    }
 }

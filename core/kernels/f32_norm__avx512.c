@@ -77,7 +77,7 @@ void nl_f32_normrelu__avx512(size_t npix, size_t c, const float *x, const float 
 
 INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0, const float *x,
                                const float *mean, const float *invstd, const float *gamma, const float *beta,
-                               const float *dout, float *gout, double *sum_g, double *sum_gx) {
+                               const float *dout, double *sum_g, double *sum_gx) {
     const __m512 zero = _mm512_setzero_ps();
     __mmask16 mf[2]; /* fixed sizes (not VLAs): NV <= 2 */
     __mmask8 md[4];
@@ -106,7 +106,6 @@ INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0
             __m512 y = _mm512_add_ps(_mm512_mul_ps(ga[v], xhat), be[v]);
             __mmask16 pos = _mm512_cmp_ps_mask(y, zero, _CMP_GT_OQ) & mf[v];
             __m512 g = _mm512_maskz_loadu_ps(pos, dout + off + 16 * v);
-            _mm512_mask_storeu_ps(gout + off + 16 * v, mf[v], g);
             __m512d glo = lo_pd(g), ghi = hi_pd(g);
             sg[2 * v] = _mm512_add_pd(sg[2 * v], glo);
             sg[2 * v + 1] = _mm512_add_pd(sg[2 * v + 1], ghi);
@@ -122,27 +121,30 @@ INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0
 }
 
 void nl_f32_normrelu_bwd__avx512(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                                 const float *gamma, const float *beta, const float *dout, float *gout,
-                                 double *sum_g, double *sum_gx) {
+                                 const float *gamma, const float *beta, const float *dout, double *sum_g,
+                                 double *sum_gx) {
     size_t c0 = 0;
-    for (; c0 + 16 < c; c0 += 32)
-        normrelu_bwd_block(2, npix, c, c0, x, mean, invstd, gamma, beta, dout, gout, sum_g, sum_gx);
-    if (c0 < c) normrelu_bwd_block(1, npix, c, c0, x, mean, invstd, gamma, beta, dout, gout, sum_g, sum_gx);
+    for (; c0 + 16 < c; c0 += 32) normrelu_bwd_block(2, npix, c, c0, x, mean, invstd, gamma, beta, dout, sum_g, sum_gx);
+    if (c0 < c) normrelu_bwd_block(1, npix, c, c0, x, mean, invstd, gamma, beta, dout, sum_g, sum_gx);
 }
 
 void nl_f32_norm_dx__avx512(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                            const float *gamma, const float *a, const float *b, float *g) {
+                            const float *gamma, const float *beta, const float *dout, const float *a, const float *b,
+                            float *dx) {
+    const __m512 zero = _mm512_setzero_ps();
     for (size_t p = 0; p < npix; p++) {
-        const float *px = x + p * c;
-        float *pg = g + p * c;
+        const float *px = x + p * c, *pd = dout + p * c;
+        float *po = dx + p * c;
         for (size_t ch = 0; ch < c; ch += 16) {
             __mmask16 m = lane_mask(c, ch);
-            __m512 s = _mm512_maskz_loadu_ps(m, invstd + ch);
+            __m512 s = _mm512_maskz_loadu_ps(m, invstd + ch), ga = _mm512_maskz_loadu_ps(m, gamma + ch);
             __m512 xhat = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, px + ch), _mm512_maskz_loadu_ps(m, mean + ch)), s);
-            __m512 t = _mm512_sub_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, gamma + ch), _mm512_maskz_loadu_ps(m, pg + ch)),
-                                     _mm512_maskz_loadu_ps(m, a + ch));
+            __m512 y = _mm512_add_ps(_mm512_mul_ps(ga, xhat), _mm512_maskz_loadu_ps(m, beta + ch));
+            __mmask16 pos = _mm512_cmp_ps_mask(y, zero, _CMP_GT_OQ) & m;
+            __m512 g = _mm512_maskz_loadu_ps(pos, pd + ch);
+            __m512 t = _mm512_sub_ps(_mm512_mul_ps(ga, g), _mm512_maskz_loadu_ps(m, a + ch));
             t = _mm512_sub_ps(t, _mm512_mul_ps(xhat, _mm512_maskz_loadu_ps(m, b + ch)));
-            _mm512_mask_storeu_ps(pg + ch, m, _mm512_mul_ps(s, t));
+            _mm512_mask_storeu_ps(po + ch, m, _mm512_mul_ps(s, t));
         }
     }
 }

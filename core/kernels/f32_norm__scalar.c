@@ -25,17 +25,15 @@ void nl_f32_normrelu__scalar(size_t npix, size_t c, const float *x, const float 
 }
 
 void nl_f32_normrelu_bwd__scalar(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                                 const float *gamma, const float *beta, const float *dout, float *gout,
-                                 double *sum_g, double *sum_gx) {
+                                 const float *gamma, const float *beta, const float *dout, double *sum_g,
+                                 double *sum_gx) {
     for (size_t p = 0; p < npix; p++) {
         const float *px = x + p * c;
         const float *pd = dout + p * c;
-        float *pg = gout + p * c;
         for (size_t ch = 0; ch < c; ch++) {
             float xhat = (px[ch] - mean[ch]) * invstd[ch];
             float v = gamma[ch] * xhat + beta[ch];
             float g = v > 0.0f ? pd[ch] : 0.0f;
-            pg[ch] = g;
             sum_g[ch] += (double)g;
             sum_gx[ch] += (double)g * (double)xhat;
         }
@@ -43,13 +41,17 @@ void nl_f32_normrelu_bwd__scalar(size_t npix, size_t c, const float *x, const fl
 }
 
 void nl_f32_norm_dx__scalar(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                            const float *gamma, const float *a, const float *b, float *g) {
+                            const float *gamma, const float *beta, const float *dout, const float *a, const float *b,
+                            float *dx) {
     for (size_t p = 0; p < npix; p++) {
         const float *px = x + p * c;
-        float *pg = g + p * c;
+        const float *pd = dout + p * c;
+        float *po = dx + p * c;
         for (size_t ch = 0; ch < c; ch++) {
             float xhat = (px[ch] - mean[ch]) * invstd[ch];
-            pg[ch] = invstd[ch] * ((gamma[ch] * pg[ch] - a[ch]) - xhat * b[ch]);
+            float v = gamma[ch] * xhat + beta[ch];
+            float g = v > 0.0f ? pd[ch] : 0.0f;
+            po[ch] = invstd[ch] * ((gamma[ch] * g - a[ch]) - xhat * b[ch]);
         }
     }
 }

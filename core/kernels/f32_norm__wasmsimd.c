@@ -73,7 +73,7 @@ void nl_f32_normrelu__wasmsimd(size_t npix, size_t c, const float *x, const floa
 
 INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0, const float *x,
                                const float *mean, const float *invstd, const float *gamma, const float *beta,
-                               const float *dout, float *gout, double *sum_g, double *sum_gx) {
+                               const float *dout, double *sum_g, double *sum_gx) {
     const v128_t zero = wasm_f32x4_splat(0.0f);
     v128_t m[2], s[2], ga[2], be[2], sg[4], sx[4]; /* NV <= 2 */
     NL_UNROLL
@@ -95,7 +95,6 @@ INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0
             v128_t xhat = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + off + 4 * v), m[v]), s[v]);
             v128_t y = wasm_f32x4_add(wasm_f32x4_mul(ga[v], xhat), be[v]);
             v128_t g = wasm_v128_and(wasm_f32x4_gt(y, zero), wasm_v128_load(dout + off + 4 * v));
-            wasm_v128_store(gout + off + 4 * v, g);
             v128_t glo = wasm_f64x2_promote_low_f32x4(g), ghi = promote_hi(g);
             sg[2 * v] = wasm_f64x2_add(sg[2 * v], glo);
             sg[2 * v + 1] = wasm_f64x2_add(sg[2 * v + 1], ghi);
@@ -111,13 +110,11 @@ INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0
 }
 
 void nl_f32_normrelu_bwd__wasmsimd(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                                   const float *gamma, const float *beta, const float *dout, float *gout,
-                                   double *sum_g, double *sum_gx) {
+                                   const float *gamma, const float *beta, const float *dout, double *sum_g,
+                                   double *sum_gx) {
     size_t c0 = 0;
-    for (; c0 + 8 <= c; c0 += 8)
-        normrelu_bwd_block(2, npix, c, c0, x, mean, invstd, gamma, beta, dout, gout, sum_g, sum_gx);
-    for (; c0 + 4 <= c; c0 += 4)
-        normrelu_bwd_block(1, npix, c, c0, x, mean, invstd, gamma, beta, dout, gout, sum_g, sum_gx);
+    for (; c0 + 8 <= c; c0 += 8) normrelu_bwd_block(2, npix, c, c0, x, mean, invstd, gamma, beta, dout, sum_g, sum_gx);
+    for (; c0 + 4 <= c; c0 += 4) normrelu_bwd_block(1, npix, c, c0, x, mean, invstd, gamma, beta, dout, sum_g, sum_gx);
     if (c0 < c)
         for (size_t p = 0; p < npix; p++)
             for (size_t ch = c0; ch < c; ch++) {
@@ -125,30 +122,34 @@ void nl_f32_normrelu_bwd__wasmsimd(size_t npix, size_t c, const float *x, const 
                 float xhat = (x[i] - mean[ch]) * invstd[ch];
                 float v = gamma[ch] * xhat + beta[ch];
                 float g = v > 0.0f ? dout[i] : 0.0f;
-                gout[i] = g;
                 sum_g[ch] += (double)g;
                 sum_gx[ch] += (double)g * (double)xhat;
             }
 }
 
 void nl_f32_norm_dx__wasmsimd(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                              const float *gamma, const float *a, const float *b, float *g) {
+                              const float *gamma, const float *beta, const float *dout, const float *a,
+                              const float *b, float *dx) {
+    const v128_t zero = wasm_f32x4_splat(0.0f);
     size_t cv = c & ~(size_t)3;
     for (size_t p = 0; p < npix; p++) {
-        const float *px = x + p * c;
-        float *pg = g + p * c;
+        const float *px = x + p * c, *pd = dout + p * c;
+        float *po = dx + p * c;
         size_t ch = 0;
         for (; ch < cv; ch += 4) {
-            v128_t s = wasm_v128_load(invstd + ch);
+            v128_t s = wasm_v128_load(invstd + ch), ga = wasm_v128_load(gamma + ch);
             v128_t xhat = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(px + ch), wasm_v128_load(mean + ch)), s);
-            v128_t t = wasm_f32x4_sub(wasm_f32x4_mul(wasm_v128_load(gamma + ch), wasm_v128_load(pg + ch)),
-                                      wasm_v128_load(a + ch));
+            v128_t y = wasm_f32x4_add(wasm_f32x4_mul(ga, xhat), wasm_v128_load(beta + ch));
+            v128_t g = wasm_v128_and(wasm_f32x4_gt(y, zero), wasm_v128_load(pd + ch));
+            v128_t t = wasm_f32x4_sub(wasm_f32x4_mul(ga, g), wasm_v128_load(a + ch));
             t = wasm_f32x4_sub(t, wasm_f32x4_mul(xhat, wasm_v128_load(b + ch)));
-            wasm_v128_store(pg + ch, wasm_f32x4_mul(s, t));
+            wasm_v128_store(po + ch, wasm_f32x4_mul(s, t));
         }
         for (; ch < c; ch++) {
             float xhat = (px[ch] - mean[ch]) * invstd[ch];
-            pg[ch] = invstd[ch] * ((gamma[ch] * pg[ch] - a[ch]) - xhat * b[ch]);
+            float v = gamma[ch] * xhat + beta[ch];
+            float g = v > 0.0f ? pd[ch] : 0.0f;
+            po[ch] = invstd[ch] * ((gamma[ch] * g - a[ch]) - xhat * b[ch]);
         }
     }
 }

@@ -14,6 +14,8 @@ static const nl_kernel_set set_scalar = {
     nl_f32_normrelu__scalar,
     nl_f32_normrelu_bwd__scalar,
     nl_f32_norm_dx__scalar,
+    nl_f32_maxpool__scalar,
+    nl_f32_maxpool_bwd__scalar,
 };
 
 static const nl_kernel_set set_wasmsimd = {
@@ -26,6 +28,8 @@ static const nl_kernel_set set_wasmsimd = {
     nl_f32_normrelu__wasmsimd,
     nl_f32_normrelu_bwd__wasmsimd,
     nl_f32_norm_dx__wasmsimd,
+    nl_f32_maxpool__wasmsimd,
+    nl_f32_maxpool_bwd__wasmsimd,
 };
 
 #if defined(NL_WIDE_KERNELS)
@@ -42,6 +46,8 @@ static const nl_kernel_set set_avx512 = {
     nl_f32_normrelu__avx512,
     nl_f32_normrelu_bwd__avx512,
     nl_f32_norm_dx__avx512,
+    nl_f32_maxpool__wasmsimd, /* memory-bound: the 128-bit kernel is enough */
+    nl_f32_maxpool_bwd__wasmsimd,
 };
 
 static int cpu_has_avx512(void) {

@@ -85,14 +85,17 @@ typedef void (*nl_chansum_fn)(size_t npix, size_t c, const float *x, double *sum
 /* out = relu(gamma * ((x - mean) * invstd) + beta), in that operation order. */
 typedef void (*nl_normrelu_fn)(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
                                const float *gamma, const float *beta, float *out);
-/* xhat = (x - mean) * invstd; g = gamma * xhat + beta > 0 ? dout : 0; gout = g;
- * sum_g[ch] += g; sum_gx[ch] += (double)g * (double)xhat. */
+/* Backward of relu(norm(x)) up to the norm output: xhat = (x - mean) * invstd;
+ * g = gamma * xhat + beta > 0 ? dout : 0 (the ReLU's mask); adds sum_g[ch] += g and
+ * sum_gx[ch] += (double)g * (double)xhat. Writes nothing else. */
 typedef void (*nl_normrelu_bwd_fn)(size_t npix, size_t c, const float *x, const float *mean,
                                    const float *invstd, const float *gamma, const float *beta,
-                                   const float *dout, float *gout, double *sum_g, double *sum_gx);
-/* g = invstd * ((gamma * g - a) - xhat * b), xhat = (x - mean) * invstd; in place on g. */
+                                   const float *dout, double *sum_g, double *sum_gx);
+/* dx = invstd * ((gamma * g - a) - xhat * b), with xhat and g recomputed as above; dx may be
+ * dout (in place). */
 typedef void (*nl_norm_dx_fn)(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                              const float *gamma, const float *a, const float *b, float *g);
+                              const float *gamma, const float *beta, const float *dout, const float *a,
+                              const float *b, float *dx);
 
 #define NL_DECLARE_NORM(isa)                                                                                      \
     void nl_f32_chansum__##isa(size_t npix, size_t c, const float *x, double *sum, double *sumsq);              \
@@ -100,12 +103,24 @@ typedef void (*nl_norm_dx_fn)(size_t npix, size_t c, const float *x, const float
                                 const float *gamma, const float *beta, float *out);                             \
     void nl_f32_normrelu_bwd__##isa(size_t npix, size_t c, const float *x, const float *mean,                    \
                                     const float *invstd, const float *gamma, const float *beta,                 \
-                                    const float *dout, float *gout, double *sum_g, double *sum_gx);             \
+                                    const float *dout, double *sum_g, double *sum_gx);                          \
     void nl_f32_norm_dx__##isa(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,   \
-                               const float *gamma, const float *a, const float *b, float *g)
+                               const float *gamma, const float *beta, const float *dout, const float *a,        \
+                               const float *b, float *dx)
 NL_DECLARE_NORM(scalar);
 NL_DECLARE_NORM(wasmsimd);
 NL_DECLARE_NORM(avx512);
+
+/* ---------------------------------------------------------------- 2x2 max pool, stride 2
+ * x[h][w][c] -> y[h/2][w/2][c]; arg = which of the 4 inputs won (0 p00, 1 p01, 2 p10, 3 p11;
+ * the first maximum under >, as PyTorch). Backward: dx[h][w][c] = dy at the winner, 0 elsewhere
+ * (including an odd last row / column). */
+typedef void (*nl_maxpool_fn)(size_t h, size_t w, size_t c, const float *x, float *y, uint8_t *arg);
+typedef void (*nl_maxpool_bwd_fn)(size_t h, size_t w, size_t c, const float *dy, const uint8_t *arg, float *dx);
+void nl_f32_maxpool__scalar(size_t h, size_t w, size_t c, const float *x, float *y, uint8_t *arg);
+void nl_f32_maxpool__wasmsimd(size_t h, size_t w, size_t c, const float *x, float *y, uint8_t *arg);
+void nl_f32_maxpool_bwd__scalar(size_t h, size_t w, size_t c, const float *dy, const uint8_t *arg, float *dx);
+void nl_f32_maxpool_bwd__wasmsimd(size_t h, size_t w, size_t c, const float *dy, const uint8_t *arg, float *dx);
 
 /* ---------------------------------------------------------------- kernel sets */
 typedef struct nl_kernel_set {
@@ -117,6 +132,8 @@ typedef struct nl_kernel_set {
     nl_normrelu_fn normrelu;
     nl_normrelu_bwd_fn normrelu_bwd;
     nl_norm_dx_fn norm_dx;
+    nl_maxpool_fn maxpool;
+    nl_maxpool_bwd_fn maxpool_bwd;
 } nl_kernel_set;
 
 /* The set the layers use now (the best available one unless changed). */

@@ -234,17 +234,16 @@ static void check_norm(const nl_kernel_set *ks) {
         ks->normrelu(npix, c, x, prm[0], prm[1], prm[2], prm[3], o2);
         ok = ok && !memcmp(o1, o2, sizeof(float) * n);
 
-        nl_f32_normrelu_bwd__scalar(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, g1, d1[2], d1[3]);
-        ks->normrelu_bwd(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, g2, d2[2], d2[3]);
-        ok = ok && !memcmp(g1, g2, sizeof(float) * n) && !memcmp(d1[2], d2[2], sizeof(double) * c) &&
-             !memcmp(d1[3], d2[3], sizeof(double) * c);
-        /* in place (gout == dout), as the network does with dropout */
-        memcpy(o1, dout, sizeof(float) * n);
-        ks->normrelu_bwd(npix, c, x, prm[0], prm[1], prm[2], prm[3], o1, o1, d2[2], d2[3]);
-        ok = ok && !memcmp(o1, g1, sizeof(float) * n);
+        nl_f32_normrelu_bwd__scalar(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, d1[2], d1[3]);
+        ks->normrelu_bwd(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, d2[2], d2[3]);
+        ok = ok && !memcmp(d1[2], d2[2], sizeof(double) * c) && !memcmp(d1[3], d2[3], sizeof(double) * c);
 
-        nl_f32_norm_dx__scalar(npix, c, x, prm[0], prm[1], prm[2], prm[4], prm[5], g1);
-        ks->norm_dx(npix, c, x, prm[0], prm[1], prm[2], prm[4], prm[5], g2);
+        nl_f32_norm_dx__scalar(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, prm[4], prm[5], g1);
+        ks->norm_dx(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, prm[4], prm[5], g2);
+        ok = ok && !memcmp(g1, g2, sizeof(float) * n);
+        /* in place (dx == dout), as the network does */
+        memcpy(g2, dout, sizeof(float) * n);
+        ks->norm_dx(npix, c, x, prm[0], prm[1], prm[2], prm[3], g2, prm[4], prm[5], g2);
         ok = ok && !memcmp(g1, g2, sizeof(float) * n);
         if (!ok) {
             bad = 1;
@@ -256,6 +255,42 @@ static void check_norm(const nl_kernel_set *ks) {
         free(o2);
         free(g1);
         free(g2);
+    }
+    if (!bad) CHECK(1);
+}
+
+/* ---------------------------------------------------------------- max pool */
+
+static void check_maxpool(const nl_kernel_set *ks) {
+    int bad = 0;
+    for (int iter = 0; iter < 40 && !bad; iter++) {
+        size_t h = pick(2, 13), w = pick(2, 13), c = pick(1, 40);
+        if (iter % 4 == 0) c = 16 * pick(1, 2);
+        size_t nx = h * w * c, ny = (h / 2) * (w / 2) * c;
+        float *x = malloc(sizeof(float) * nx), *y1 = malloc(sizeof(float) * ny), *y2 = malloc(sizeof(float) * ny);
+        float *dy = malloc(sizeof(float) * ny), *dx1 = malloc(sizeof(float) * nx), *dx2 = malloc(sizeof(float) * nx);
+        uint8_t *a1 = malloc(ny), *a2 = malloc(ny);
+        fill(x, nx);
+        for (size_t i = 0; i < nx; i++)
+            if (nl_rng_below(&rng, 4) == 0) x[i] = 0.25f; /* ties: the first maximum must win */
+        fill(dy, ny);
+        fill(dx2, nx); /* backward must overwrite everything */
+        nl_f32_maxpool__scalar(h, w, c, x, y1, a1);
+        ks->maxpool(h, w, c, x, y2, a2);
+        nl_f32_maxpool_bwd__scalar(h, w, c, dy, a1, dx1);
+        ks->maxpool_bwd(h, w, c, dy, a1, dx2);
+        if (memcmp(y1, y2, sizeof(float) * ny) || memcmp(a1, a2, ny) || memcmp(dx1, dx2, sizeof(float) * nx)) {
+            bad = 1;
+            CHECK_MSG(0, "maxpool [%s] %zux%zux%zu differs from the scalar reference", ks->isa, h, w, c);
+        }
+        free(x);
+        free(y1);
+        free(y2);
+        free(dy);
+        free(dx1);
+        free(dx2);
+        free(a1);
+        free(a2);
     }
     if (!bad) CHECK(1);
 }
@@ -321,6 +356,7 @@ int main(void) {
         check_wgrad_ukernel(ks->wgrad_wide.name, ks->wgrad_wide.fn, ks->wgrad_wide.mr, ks->wgrad_wide.nr);
         check_conv(ks);
         check_norm(ks);
+        check_maxpool(ks);
     }
 
     nl_model_desc d;

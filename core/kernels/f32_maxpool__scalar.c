@@ -1,0 +1,38 @@
+/* Reference 2x2 / stride 2 max pool on NHWC (definitions for the SIMD versions). */
+#include <string.h>
+
+#include "nl_kernels.h"
+
+void nl_f32_maxpool__scalar(size_t h, size_t w, size_t c, const float *x, float *y, uint8_t *arg) {
+    size_t ho = h / 2, wo = w / 2;
+    for (size_t oy = 0; oy < ho; oy++)
+        for (size_t ox = 0; ox < wo; ox++) {
+            const float *p00 = x + ((2 * oy) * w + 2 * ox) * c;
+            const float *p01 = p00 + c, *p10 = p00 + w * c, *p11 = p10 + c;
+            float *out = y + (oy * wo + ox) * c;
+            uint8_t *a = arg + (oy * wo + ox) * c;
+            for (size_t ch = 0; ch < c; ch++) {
+                float m = p00[ch];
+                uint8_t i = 0;
+                if (p01[ch] > m) { m = p01[ch]; i = 1; }
+                if (p10[ch] > m) { m = p10[ch]; i = 2; }
+                if (p11[ch] > m) { m = p11[ch]; i = 3; }
+                out[ch] = m;
+                a[ch] = i;
+            }
+        }
+}
+
+void nl_f32_maxpool_bwd__scalar(size_t h, size_t w, size_t c, const float *dy, const uint8_t *arg, float *dx) {
+    size_t ho = h / 2, wo = w / 2;
+    memset(dx, 0, h * w * c * sizeof(float));
+    for (size_t oy = 0; oy < ho; oy++)
+        for (size_t ox = 0; ox < wo; ox++) {
+            const float *g = dy + (oy * wo + ox) * c;
+            const uint8_t *a = arg + (oy * wo + ox) * c;
+            for (size_t ch = 0; ch < c; ch++) {
+                size_t iy = 2 * oy + (a[ch] >> 1), ix = 2 * ox + (a[ch] & 1);
+                dx[(iy * w + ix) * c + ch] = g[ch];
+            }
+        }
+}
