@@ -1,11 +1,15 @@
 /* normlab bench: training throughput on random in-memory data (no augmentation), as in
- * ../shared/bench/reference-model.md: 3 warm-up steps, then timed steps; one JSON line. */
+ * ../shared/bench/reference-model.md: 3 warm-up steps, then timed steps; one JSON line.
+ * Extra options here: --isa scalar|wasmsimd|avx512 (the kernel set; default: the best this
+ * CPU has, all give the same bits) and --repeats R (R timed runs of --steps steps:
+ * images_per_sec is their median, images_per_sec_best the fastest). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "kernels/nl_kernels.h"
 #include "nl_rng.h"
 
 static const char *const bench_options[] = {"--norm", "--model", "--batch", "--steps", "--threads", "--groups",
@@ -29,13 +33,48 @@ static double forward_macs(const nl_model_desc *d) {
     return macs;
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 int cmd_bench(int argc, char **argv) {
     cli_options o;
+    /* --isa and --repeats are bench-only: take them out before the shared parser */
+    const char *isa = NULL;
+    int repeats = 1, nargs = 0;
+    char **args = malloc(sizeof(char *) * (size_t)(argc + 1));
+    if (!args) return EXIT_RUNTIME;
+    for (int i = 0; i < argc; i++) {
+        if (i >= 2 && i + 1 < argc && !strcmp(argv[i], "--isa")) {
+            isa = argv[++i];
+        } else if (i >= 2 && i + 1 < argc && !strcmp(argv[i], "--repeats")) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 1000) {
+                fprintf(stderr, "normlab: --repeats must be 1..1000, got '%s'\n", argv[i]);
+                free(args);
+                return EXIT_USAGE;
+            }
+            repeats = (int)v;
+        } else {
+            args[nargs++] = argv[i];
+        }
+    }
+    args[nargs] = NULL;
+    argc = nargs;
+    argv = args;
+    if (isa && nl_kernels_select(isa)) {
+        fprintf(stderr, "normlab: --isa %s is not available here (available: %s)\n", isa, nl_kernels_available());
+        free(args);
+        return EXIT_USAGE;
+    }
     /* the speed figures use the reference network unless --model says otherwise */
     int has_model = 0;
     for (int i = 2; i < argc; i++)
         has_model |= argv[i][0] == '-' && (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--model-json"));
     int rc = cli_parse(argc, argv, 2, &o, bench_options);
+    free(args); /* the options point into the original argv */
     if (rc) return rc;
     if (!has_model) {
         nl_model_desc_reference(&o.desc, o.desc.norm);
@@ -68,20 +107,36 @@ int cmd_bench(int argc, char **argv) {
     }
     nl_progress p;
     for (int i = 0; i < 3; i++) nl_trainer_train_steps(t, 1, &p, &st); /* warm-up */
-    double t0 = now_seconds();
-    for (int i = 0; i < o.steps; i++) {
-        if (nl_trainer_train_steps(t, 1, &p, &st)) {
-            fprintf(stderr, "normlab: %s\n", st.msg);
-            break;
+    double runs[1000];
+    int failed = 0;
+    for (int rep = 0; rep < repeats && !failed; rep++) {
+        double t0 = now_seconds();
+        for (int i = 0; i < o.steps; i++) {
+            if (nl_trainer_train_steps(t, 1, &p, &st)) {
+                fprintf(stderr, "normlab: %s\n", st.msg);
+                failed = 1;
+                break;
+            }
         }
+        runs[rep] = (double)o.steps * o.cfg.batch / (now_seconds() - t0);
     }
-    double dt = now_seconds() - t0;
-    double ips = (double)o.steps * o.cfg.batch / dt;
+    if (failed) {
+        nl_trainer_free(t);
+        nl_cifar_free(&data);
+        return EXIT_RUNTIME;
+    }
+    double sorted[1000];
+    memcpy(sorted, runs, sizeof(double) * (size_t)repeats);
+    qsort(sorted, (size_t)repeats, sizeof(double), cmp_double);
+    double ips = repeats % 2 ? sorted[repeats / 2] : 0.5 * (sorted[repeats / 2 - 1] + sorted[repeats / 2]);
     double macs = forward_macs(&o.desc);
-    printf("{\"tool\": \"normlab-native\", \"norm\": \"%s\", \"batch\": %d, \"steps\": %d, \"threads\": %d, "
-           "\"images_per_sec\": %.1f, \"gflops\": %.2f, \"forward_macs\": %.0f, \"params\": %zu}\n",
-           nl_norm_name(o.desc.norm), o.cfg.batch, o.steps, o.cfg.threads, ips, ips * 3.0 * macs * 2.0 / 1e9, macs,
-           nl_trainer_layout(t)->n_params);
+    printf("{\"tool\": \"normlab-native\", \"norm\": \"%s\", \"isa\": \"%s\", \"batch\": %d, \"steps\": %d, "
+           "\"threads\": %d, \"repeats\": %d, \"images_per_sec\": %.1f, \"images_per_sec_best\": %.1f, "
+           "\"gflops\": %.2f, \"forward_macs\": %.0f, \"params\": %zu, \"runs\": [",
+           nl_norm_name(o.desc.norm), nl_kernels()->isa, o.cfg.batch, o.steps, o.cfg.threads, repeats, ips,
+           sorted[repeats - 1], ips * 3.0 * macs * 2.0 / 1e9, macs, nl_trainer_layout(t)->n_params);
+    for (int rep = 0; rep < repeats; rep++) printf("%s%.1f", rep ? ", " : "", runs[rep]);
+    printf("]}\n");
     nl_trainer_free(t);
     nl_cifar_free(&data);
     return 0;
