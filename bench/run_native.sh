@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Training throughput of normlab (native: BN, GN, LN at 1 and 2 threads; Wasm st/mt in Node if
+# built) and of the PyTorch CPU peer, measured in the SAME run, with ratios against PyTorch.
+# Network, batch and rules: ../shared/bench/reference-model.md (reference net, batch 128).
+#
+#   bench/run_native.sh [--steps N] [--repeats R] [--no-torch] [--no-wasm] [--build-wasm]
+#                       [--isa avx512|wasmsimd|scalar] [--out FILE]
+#
+# normlab runs twice (before and after the peers), R timed runs of N steps each time; its
+# figure is the median of those 2R runs. PyTorch: torch_bench.py --variants bn_cl,bn,gn,ln
+# --threads 2 (its own median of 5 runs of 30 steps). Wasm: bench/wasm_bench.mjs, st 1 thread
+# and mt 2 threads, R runs each, median. Nothing else should run meanwhile (2 cores); figures
+# on this VM drift by ~7% between runs, so compare ratios taken in one run.
+# Env: NL_BUILD_DIR (default build/), NL_SHARED_DIR (default ../shared beside the repo),
+#      PYTHON (default /usr/bin/python3), NODE (default node).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${NL_BUILD_DIR:-$ROOT/build}"
+SHARED="${NL_SHARED_DIR:-$ROOT/../shared}"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+NODE="${NODE:-node}"
+STEPS=20
+REPEATS=3
+TORCH=1
+WASM=1
+BUILD_WASM=0
+ISA=""
+OUT=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --steps) STEPS="$2"; shift 2 ;;
+    --repeats) REPEATS="$2"; shift 2 ;;
+    --no-torch) TORCH=0; shift ;;
+    --no-wasm) WASM=0; shift ;;
+    --build-wasm) BUILD_WASM=1; shift ;;
+    --isa) ISA="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "run_native.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+NORMLAB="$BUILD/normlab"
+if [[ ! -x "$NORMLAB" ]]; then
+    echo "run_native.sh: $NORMLAB not found; build first: cmake -S . -B build && cmake --build build -j2" >&2
+    exit 1
+fi
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
+note() { echo "# $*" >&2; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+ISA_ARGS=()
+[[ -n "$ISA" ]] && ISA_ARGS=(--isa "$ISA")
+
+# ---- normlab native: each config R runs; lines "native <norm> <threads> <img/s> ..." in $LOG
+native_pass() {
+    for norm in bn gn ln; do
+        for t in 1 2; do
+            local json
+            json="$("$NORMLAB" bench --norm "$norm" --threads "$t" --steps "$STEPS" --repeats "$REPEATS" "${ISA_ARGS[@]}")"
+            note "$json"
+            local runs isa
+            runs="$(sed -n 's/.*"runs": \[\([^]]*\)\].*/\1/p' <<<"$json" | tr -d ',')"
+            isa="$(sed -n 's/.*"isa": "\([a-z0-9]*\)".*/\1/p' <<<"$json")"
+            echo "native $norm $t $isa $runs" >>"$LOG"
+        done
+    done
+}
+
+note "load average before: $(loadavg)   $(nproc) CPUs   $(date -u +%FT%TZ)"
+note "normlab native, pass 1"
+native_pass
+
+# ---- PyTorch peer
+TORCH_PY="$SHARED/bench/peers/torch_bench.py"
+if [[ $TORCH == 1 ]]; then
+    if [[ -f "$TORCH_PY" ]] && "$PYTHON" -c 'import torch' 2>/dev/null; then
+        note "PyTorch peer: $PYTHON $TORCH_PY --variants bn_cl,bn,gn,ln --threads 2 (load $(loadavg))"
+        "$PYTHON" "$TORCH_PY" --variants bn_cl,bn,gn,ln --threads 2 | tee /dev/stderr |
+            awk '$1 == "RESULT" && $2 == "torch" { print "torch", $3, 2, "-", $4 }' >>"$LOG"
+    else
+        note "PyTorch peer skipped: $TORCH_PY or python3-torch not found"
+    fi
+fi
+
+# ---- Wasm in Node
+WASM_DIR="${NL_WASM_DIR:-$BUILD/wasm}"
+if [[ $WASM == 1 ]]; then
+    if [[ $BUILD_WASM == 1 ]]; then
+        note "building Wasm into $WASM_DIR"
+        OUT_DIR="$WASM_DIR" bash "$ROOT/wasm_bindings/build.sh" --no-copy >/dev/null 2>&1 || note "Wasm build failed"
+    fi
+    if [[ -f "$ROOT/bench/wasm_bench.mjs" && -f "$WASM_DIR/normlab-simd.js" ]] && command -v "$NODE" >/dev/null; then
+        for v in "st 1" "mt 2"; do
+            set -- $v
+            runs=""
+            for ((r = 0; r < REPEATS; r++)); do
+                json="$(NL_WASM_DIR="$WASM_DIR" "$NODE" "$ROOT/bench/wasm_bench.mjs" --variant "$1" --threads "$2" \
+                    --steps "$((STEPS < 10 ? STEPS : 10))" --norm bn 2>/dev/null | tail -1)"
+                note "$json"
+                runs="$runs $(sed -n 's/.*"images_per_sec":\([0-9.]*\).*/\1/p' <<<"$json")"
+            done
+            echo "wasm-$1 bn $2 wasmsimd$runs" >>"$LOG"
+        done
+    else
+        note "Wasm skipped: needs bench/wasm_bench.mjs and $WASM_DIR/normlab-simd.js (wasm_bindings/build.sh, or --build-wasm)"
+    fi
+fi
+
+note "normlab native, pass 2 (load $(loadavg))"
+native_pass
+note "load average after: $(loadavg)"
+
+# ---- table
+REPORT="$(awk -v steps="$STEPS" -v repeats="$REPEATS" '
+function median(a, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+    key = $1 " " $2 " " $3; isa[key] = $4
+    for (i = 5; i <= NF; i++) { n[key]++; v[key, n[key]] = $i }
+    if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
+}
+END {
+    for (k = 1; k <= nk; k++) {
+        key = order[k]; m = n[key]
+        for (i = 1; i <= m; i++) tmp[i] = v[key, i]
+        med[key] = median(tmp, m)
+    }
+    tcl = med["torch bn_cl 2"]
+    printf "%-34s %10s %9s %14s %14s\n", "configuration (reference net, batch 128)", "img/s", "ms/img", "vs PyTorch", "vs PyTorch BN-cl"
+    for (k = 1; k <= nk; k++) {
+        key = order[k]; split(key, f, " ")
+        if (f[1] == "torch") { label = "PyTorch 1.13 CPU " f[2] ", " f[3] " thr" }
+        else if (f[1] == "native") { label = "normlab native " f[2] " " isa[key] ", " f[3] " thr" }
+        else { label = "normlab Wasm " substr(f[1], 6) " " f[2] ", " f[3] " thr" }
+        peer = (f[1] == "torch") ? "" : med["torch " f[2] " 2"]
+        r1 = (peer > 0) ? sprintf("%.2fx", med[key] / peer) : "-"
+        r2 = (tcl > 0) ? sprintf("%.2fx", med[key] / tcl) : "-"
+        if (f[1] == "torch" && f[2] != "bn_cl") r1 = "-"
+        printf "%-34s %10.1f %9.3f %14s %14s   (%d runs)\n", label, med[key], 1000 / med[key], r1, r2, n[key]
+    }
+    bn2 = med["native bn 2"]
+    if (bn2 > 0) {
+        printf "\nGN / LN time per image vs BN (native, 2 threads): GN %.2fx, LN %.2fx (target <= 1.3x)\n",
+            bn2 / med["native gn 2"], bn2 / med["native ln 2"]
+        printf "BN 2-thread speed-up over 1 thread: %.2fx\n", bn2 / med["native bn 1"]
+    }
+    if (med["wasm-st bn 1"] > 0)
+        printf "Wasm st vs TF.js cpu backend (0.86 img/s, ../shared/bench/peers/README.md): %.0fx (target >= 10x)\n",
+            med["wasm-st bn 1"] / 0.86
+    if (med["wasm-mt bn 2"] > 0 && tcl > 0)
+        printf "Wasm mt 2 threads vs PyTorch BN channels_last: %.2fx (target >= 0.5x)\n", med["wasm-mt bn 2"] / tcl
+    if (bn2 > 0 && tcl > 0) printf "native BN 2 threads vs PyTorch BN channels_last: %.2fx (target >= 1x)\n", bn2 / tcl
+}' "$LOG")"
+echo "$REPORT"
+if [[ -n "$OUT" ]]; then
+    { echo "$REPORT"; echo; echo "raw (config, isa, img/s of each run):"; cat "$LOG"; } >"$OUT"
+fi
