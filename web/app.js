@@ -79,6 +79,10 @@ function onWorkerMessage(m) {
     case 'runError': return onRunError(m);
     case 'queueDone': return onQueueDone();
     case 'checkpoint': return onCheckpoint(m);
+    case 'safetensors': {
+      const run = runById(m.id);
+      return downloadBlob(new Blob([m.bytes], { type: 'application/octet-stream' }), `normlab-${slug(run ? run.label : 'run')}.safetensors`);
+    }
     case 'checkpointLoaded': return onCheckpointLoaded(m);
     case 'checkpointError':
       $('toast').hidden = true;
@@ -397,7 +401,7 @@ function onDataset(m) {
   badge.textContent = `CIFAR-10 · ${formatInt(m.info.train)} + ${formatInt(m.info.test)} images`;
   badge.className = 'badge ok';
   document.documentElement.dataset.dataset = 'ready';
-  $('samples-note').textContent = 'a few training images of each class (count in the training set below)';
+  $('samples-note').textContent = 'a few training images of each class, and how many the training set holds';
   $('samples').hidden = false;
   scheduleDraw('samples');
   onFormChange({ keepHash: true });
@@ -854,7 +858,11 @@ function onQueueDone() {
 function settingsSummary(s) {
   if (!s) return '';
   const aug = [s.augCrop ? 'crop' : null, s.augFlip ? 'flip' : null, s.augCutout ? 'cutout' : null].filter(Boolean).join('+') || 'no aug.';
-  return `LR ${formatSci(s.maxLr)} ${SCHEDULE_NAMES[s.schedule]?.split(' ')[0] || s.schedule} · batch ${s.batch} · L1 ${formatSci(s.l1)} · L2 ${formatSci(s.l2)} · ${aug} · seed ${s.seed}`;
+  const items = [
+    `LR ${formatSci(s.maxLr)} ${SCHEDULE_NAMES[s.schedule]?.split(' ')[0] || s.schedule}`,
+    `batch ${s.batch}`, `L1 ${formatSci(s.l1)}`, `L2 ${formatSci(s.l2)}`, aug, `seed ${s.seed}`,
+  ];
+  return items.map((t) => t.replace(/ /g, '\u00a0')).join(' · '); // break only between items
 }
 
 const STATUS_TEXT = { queued: 'queued', running: 'training…', stopped: 'stopped', error: 'failed', loaded: 'from file', cancelled: 'cancelled' };
@@ -901,14 +909,17 @@ function renderResults() {
       if (run.error) st.title = run.error;
       name.append(st);
     }
-    td(name, 'c-name');
+    const cellName = td(name, 'c-name');
+    const summary = document.createElement('div');
+    summary.className = 'settings';
+    summary.textContent = settingsSummary(run.settings);
+    cellName.append(summary);
     td(Number.isFinite(run.paramCount) ? formatInt(run.paramCount) : '–', 'num', 'Params');
     td(formatPct(s.bestTrainAcc), 'num', 'Best train');
     const bt = td(formatPct(s.bestTestAcc), 'num', 'Best test');
     if (Number.isFinite(s.bestTestAcc) && s.bestTestAcc === bestTest && state.runs.length > 1) bt.classList.add('best');
     td(run.source === 'checkpoint' ? String(run.epochsDone) : `${run.epochsDone} / ${run.epochsPlanned}`, 'num', 'Epochs');
     td(run.source === 'checkpoint' ? '–' : formatDuration(run.seconds), 'num', 'Time');
-    td(settingsSummary(run.settings), 'settings');
     const actions = td('', 'actions');
     const ck = document.createElement('button');
     ck.type = 'button';
@@ -919,6 +930,18 @@ function renderResults() {
       e.stopPropagation();
       send({ type: 'saveCheckpoint', id: run.id });
     });
+    let st = null;
+    if (state.engine && state.engine.safetensors) {
+      st = document.createElement('button');
+      st.type = 'button';
+      st.textContent = 'PyTorch';
+      st.title = 'Download the weights as .safetensors for PyTorch (see tools/pytorch/ in the repository)';
+      st.disabled = ck.disabled;
+      st.addEventListener('click', (e) => {
+        e.stopPropagation();
+        send({ type: 'exportSafetensors', id: run.id });
+      });
+    }
     const rm = document.createElement('button');
     rm.type = 'button';
     rm.textContent = '✕';
@@ -934,7 +957,7 @@ function renderResults() {
     });
     const wrap = document.createElement('div');
     wrap.className = 'row-buttons';
-    wrap.append(ck, rm);
+    wrap.append(...[ck, st, rm].filter(Boolean));
     actions.append(wrap);
     tr.addEventListener('click', () => {
       if (!run.finalEval) return;

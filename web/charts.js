@@ -298,8 +298,6 @@ export function drawConfusion(canvas, o) {
   const names = o.classNames;
   const conf = o.confusion;
   const base = parseHex(T.bg) || [255, 255, 255];
-  // a faint frame per cell, so empty cells still show the grid
-  ctx.fillStyle = T.grid;
   const gx = 16 + labelW;
   const gy = gridTop;
   ctx.fillStyle = T.muted;
@@ -312,6 +310,8 @@ export function drawConfusion(canvas, o) {
     ctx.textAlign = 'center';
     fitText(ctx, shortClass(names[j]), gx + cell * j + cell / 2, gy - 6, cell - 2, T, 10, 400, 7);
   }
+  // a faint frame per cell, so empty cells still show the grid
+  ctx.fillStyle = T.grid;
   ctx.fillRect(gx - 1, gy - 1, cell * 10 + 1, cell * 10 + 1);
   for (let i = 0; i < 10; i++) {
     let rowSum = 0;
@@ -478,7 +478,7 @@ export function drawSamples(canvas, o) {
     }
     if (o.counts) {
       ctx.fillStyle = T.muted;
-      fitText(ctx, o.counts[c].toLocaleString('en-US'), x + cell / 2, h - 3, cell + gap, T, 10, 400, 7);
+      fitText(ctx, `${o.counts[c].toLocaleString('en-US')} images`, x + cell / 2, h - 3, cell + gap - 2, T, 10, 400, 7);
     }
   }
   ctx.textAlign = 'left';

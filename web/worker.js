@@ -60,7 +60,10 @@ async function init({ threads }) {
       return;
     }
   }
-  engine = { variant: nl.variant, threads: nl.threads, isolated, note };
+  engine = {
+    variant: nl.variant, threads: nl.threads, isolated, note,
+    safetensors: typeof api.Trainer?.prototype?.exportSafetensors === 'function',
+  };
   post({ type: 'ready', engine });
 }
 
@@ -383,6 +386,25 @@ function saveCheckpoint({ id }) {
   post({ type: 'checkpoint', id, bytes: copy }, [copy.buffer]);
 }
 
+function exportSafetensors({ id }) {
+  const live = trainers.get(id);
+  let tr = live;
+  try {
+    if (!tr) {
+      const ckpt = checkpoints.get(id);
+      if (!ckpt) throw new Error('no weights for this run');
+      tr = nl.trainerFromCheckpoint(ckpt);
+    }
+    if (typeof tr.exportSafetensors !== 'function') throw new Error('this build of the engine cannot export safetensors');
+    const bytes = tr.exportSafetensors();
+    post({ type: 'safetensors', id, bytes }, [bytes.buffer]);
+  } catch (e) {
+    post({ type: 'checkpointError', message: `PyTorch export: ${errorText(e)}` });
+  } finally {
+    if (tr && tr !== live) tr.free();
+  }
+}
+
 // ---------------------------------------------------------------- messages
 
 async function handle(msg) {
@@ -433,6 +455,7 @@ async function handle(msg) {
       }
       return undefined;
     case 'saveCheckpoint': return saveCheckpoint(msg);
+    case 'exportSafetensors': return exportSafetensors(msg);
     case 'loadCheckpoint': return loadCheckpoint(msg);
     case 'dropCheckpoint':
       checkpoints.delete(msg.id);

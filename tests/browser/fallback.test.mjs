@@ -1,6 +1,9 @@
 // Served without COOP/COEP (tools/serve.mjs --no-isolation): no SharedArrayBuffer, so the
 // page says so, uses the single-threaded build, allows one thread, and still trains.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
@@ -77,4 +80,23 @@ test('Stop ends a long run early and keeps what it trained', async () => {
   assert.equal(await page.isDisabled('#results-body tr:nth-child(2) td.actions button:first-child'), false, 'its checkpoint can be saved');
   assert.equal(await page.isDisabled('#start'), false);
   assert.deepEqual(errors, []);
+});
+
+test('without the Wasm build the page says how to build it', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'normlab-nowasm-'));
+  const s = await startServer(['--wasm', empty]);
+  const p = await browser.context.newPage();
+  try {
+    await p.goto(s.url);
+    await p.waitForSelector('#banner-error:not([hidden])', { timeout: 30000 });
+    assert.match(await p.textContent('#banner-error'), /wasm\/normlab\.js.*could not be loaded.*wasm_bindings\/build\.sh/);
+    assert.equal(await p.textContent('#engine-badge'), 'Engine failed');
+    assert.equal(await p.isDisabled('#start'), true);
+    assert.match(await p.textContent('#run-hint'), /engine could not start/);
+    await p.screenshot({ path: artifactPath('fallback-1280-no-wasm.png') });
+  } finally {
+    await p.close();
+    await s.stop();
+    rmSync(empty, { recursive: true, force: true });
+  }
 });

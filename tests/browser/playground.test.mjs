@@ -246,6 +246,14 @@ test('exports: PNG, CSV, JSON and a checkpoint that loads back', async () => {
     assert.equal(Number(m[2]), 128);
     assert.equal(Number(m[1]), Number((before[1].acc * 100).toFixed(2)), 'the CLI gets the page\'s test accuracy');
   }
+  // weights for PyTorch (safetensors: 8-byte header length, then a JSON header)
+  if (await page.evaluate(() => window.normlab.state.engine.safetensors)) {
+    const st = await download('#results-body tr:nth-child(1) td.actions button:nth-child(2)');
+    assert.equal(st.name, 'normlab-bn.safetensors');
+    const headerLen = Number(st.bytes.readBigUInt64LE(0));
+    const header = JSON.parse(st.bytes.subarray(8, 8 + headerLen).toString());
+    assert.ok(Object.keys(header).length > 10, 'tensors listed');
+  }
   // a file that is not a checkpoint
   await page.setInputFiles('#ckpt-input', { name: 'junk.ckpt', mimeType: 'application/octet-stream', buffer: Buffer.alloc(5000, 7) });
   await page.waitForSelector('#ckpt-error:not([hidden])');

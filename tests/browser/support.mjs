@@ -1,6 +1,7 @@
 // Helpers of the browser tests: a synthetic CIFAR-10 data set in the official binary layout,
 // the page server (tools/serve.mjs) on a free port, and headless Debian Chromium through
 // playwright-core (npm install; no browser download).
+// Environment: NL_CHROMIUM (default /usr/bin/chromium), NL_WEB_WASM (default web/wasm/).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,7 +144,8 @@ export function writeDataset(opts = {}) {
  */
 export function startServer(args = []) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [join(ROOT, 'tools', 'serve.mjs'), '--port', '0', ...args], {
+    const wasm = process.env.NL_WEB_WASM && !args.includes('--wasm') ? ['--wasm', process.env.NL_WEB_WASM] : [];
+    const proc = spawn(process.execPath, [join(ROOT, 'tools', 'serve.mjs'), '--port', '0', ...wasm, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NORMLAB_CIFAR: '' },
     });
@@ -177,10 +179,13 @@ export function startServer(args = []) {
   });
 }
 
+/** Where the page's Wasm build is: web/wasm/ (wasm_bindings/build.sh), or $NL_WEB_WASM. */
+export const WEB_WASM = process.env.NL_WEB_WASM || join(ROOT, 'web', 'wasm');
+
 /** Fails early with the build command when the Wasm build is missing. */
 export function requireWasmBuild() {
   for (const f of ['normlab.js', 'normlab-simd.js', 'normlab-simd.wasm', 'normlab-simd-mt.js', 'normlab-simd-mt.worker.js']) {
-    const p = join(ROOT, 'web', 'wasm', f);
+    const p = join(WEB_WASM, f);
     if (!existsSync(p)) {
       throw new Error(`${p} is missing: run wasm_bindings/build.sh first`);
     }
