@@ -479,6 +479,10 @@ function handleFiles(files) {
     showMsg($('data-error'), 'The engine is still starting; try again in a moment.');
     return;
   }
+  if (state.dataLoading) {
+    showMsg($('data-error'), 'A data set is loading; drop the files again when it is done.');
+    return;
+  }
   const c = classifyFiles(files.map((f) => ({ name: f.webkitRelativePath || f.name, size: f.size })));
   if (c.error) {
     showMsg($('data-error'), c.error);

@@ -114,6 +114,9 @@ test('URL hash: only non-default values, round trip, unknown keys ignored', () =
   // malformed percent-encoding is skipped, long values are cut
   assert.deepEqual(decodeHash('#lr=%E0%A4%A&seed=1'), { seed: '1' });
   assert.equal(decodeHash(`#seed=${'9'.repeat(100)}`).seed.length, 40);
+  // threads are machine-specific (and do not change results): not in links
+  assert.equal(encodeHash({ ...DEFS, threads: '1' }, DEFS), '');
+  assert.deepEqual(decodeHash('#threads=64&epochs=2'), { epochs: '2' });
   // encoded characters
   assert.equal(encodeHash({ ...DEFS, seed: '1 2' }, DEFS), 'seed=1%202');
 });

@@ -12,6 +12,7 @@
  * @property {number} [min] @property {number} [max]
  * @property {boolean} [minOpen] min itself is not allowed
  * @property {boolean} [maxOpen] max itself is not allowed
+ * @property {boolean} [local] kept out of the URL (machine-specific)
  */
 
 /** @type {Field[]} */
@@ -28,7 +29,8 @@ export const FIELDS = [
   { key: 'augFlip', url: 'flip', type: 'bool', label: 'Horizontal flip' },
   { key: 'augCutout', url: 'cutout', type: 'bool', label: 'Cutout' },
   { key: 'seed', url: 'seed', type: 'seed', label: 'Seed' },
-  { key: 'threads', url: 'threads', type: 'int', label: 'Threads', min: 1, max: 64 },
+  // not in shared links: it depends on the machine, and results do not depend on it
+  { key: 'threads', url: 'threads', type: 'int', label: 'Threads', min: 1, max: 64, local: true },
 ];
 
 export const FIELD_BY_KEY = Object.fromEntries(FIELDS.map((f) => [f.key, f]));
@@ -234,7 +236,7 @@ export function encodeHash(raw, defs) {
   const params = [];
   for (const f of FIELDS) {
     let v = raw[f.key];
-    if (v === undefined) continue;
+    if (v === undefined || f.local) continue;
     if (f.type === 'bool') v = v === true || parseBool(v)?.value === true ? '1' : '0';
     else v = String(v).trim();
     let d = defs[f.key];
@@ -266,7 +268,7 @@ export function decodeHash(hash) {
       continue;
     }
     const f = FIELD_BY_URL.get(k);
-    if (!f) continue;
+    if (!f || f.local) continue;
     if (f.type === 'bool') {
       const b = parseBool(v);
       out[f.key] = b ? b.value : v;
