@@ -123,6 +123,7 @@ int nl_net_init(nl_net *net, const nl_model_desc *d, int cap, nl_pool *pool, uin
     ALLOC(net->probs, (size_t)cap * d->classes);
     ALLOC(net->losses, (size_t)cap);
     ALLOC(net->gtmp, (size_t)cap * max_block);
+    net->gtmp_stride = max_block;
     net->scratch_floats = max_scratch;
     ALLOC(net->scratch, (size_t)nch * max_scratch);
     ALLOC(net->grad_part, (size_t)nch * L->n_params);
@@ -136,105 +137,120 @@ int nl_net_init(nl_net *net, const nl_model_desc *d, int cap, nl_pool *pool, uin
     return NL_OK;
 }
 
-/* ---------------------------------------------------------------- forward */
-
-typedef struct {
-    nl_net *net;
-    int layer, block;
-    int phase; /* conv blocks: 0 = conv (+ GN norm), 1 = BN norm */
-} layer_job;
+/* ---------------------------------------------------------------- forward
+ * The work of a pass is cut at BatchNorm's batch statistics only: a stage runs, chunk by chunk
+ * and image by image, every layer from the normalisation of one BN block to the conv (and
+ * statistics) of the next, so an image's activations are still in cache for the next layer
+ * and the thread pool synchronises once per BN block. GN/LN (and BN in inference, which uses
+ * the running statistics) run the whole network in one stage. Every per-channel sum still
+ * runs over the chunk's images in order and the chunks are reduced in order. */
 
 static const float *layer_input(const nl_net *net, int layer) {
     return layer == 0 ? net->x : net->act[layer - 1];
 }
 
-/* Block output = relu(norm(conv)) [* dropout] [+ skip sources], images i0..i1. */
-static void block_output(nl_net *net, int b, int i0, int i1, const float *mean_c, const float *invstd_c,
-                         int per_image_stats) {
+/* Block output = relu(norm(conv)) [* dropout] [+ skip sources] of image i. mean_c/invstd_c:
+ * per-channel statistics (BN), or NULL to expand the image's group statistics (GN/LN). */
+static void block_output(nl_net *net, int b, int i, const float *mean_c, const float *invstd_c) {
     const nl_model_layout *L = &net->L;
     const nl_block_layout *B = &L->blocks[b];
     int layer = nl_block_layer(b);
     size_t npix = (size_t)B->out.h * B->out.w, sz = npix * B->co;
     const float *gamma = net->params + B->gamma_off, *beta = net->params + B->beta_off;
     float mc[NL_MAX_WIDTH], ic[NL_MAX_WIDTH];
-    for (int i = i0; i < i1; i++) {
-        const float *m = mean_c, *s = invstd_c;
-        if (per_image_stats) { /* expand the image's group stats to channels */
-            int cg = B->co / B->groups;
-            for (int c = 0; c < B->co; c++) {
-                mc[c] = net->mean[b][(size_t)i * B->groups + c / cg];
-                ic[c] = net->invstd[b][(size_t)i * B->groups + c / cg];
-            }
-            m = mc;
-            s = ic;
+    const float *m = mean_c, *s = invstd_c;
+    if (!mean_c) { /* expand the image's group stats to channels */
+        int cg = B->co / B->groups;
+        for (int c = 0; c < B->co; c++) {
+            mc[c] = net->mean[b][(size_t)i * B->groups + c / cg];
+            ic[c] = net->invstd[b][(size_t)i * B->groups + c / cg];
         }
-        float *out = net->act[layer] + (size_t)i * sz;
-        nl_norm_relu_forward(net->ks, npix, B->co, net->conv_out[b] + (size_t)i * sz, m, s, gamma, beta, out);
-        if (net->train && L->desc.dropout > 0.0f) {
-            float p = L->desc.dropout, keep_scale = 1.0f / (1.0f - p);
-            nl_rng r = nl_rng_stream(net->dropout_seed, (uint64_t)b, (uint64_t)i);
-            uint8_t *mask = net->drop_mask[b] + (size_t)i * sz;
-            for (size_t e = 0; e < sz; e++) {
-                mask[e] = nl_rng_uniform(&r) >= p;
-                out[e] = mask[e] ? out[e] * keep_scale : 0.0f;
-            }
-        }
-        for (int k = 0; k < L->desc.n_skips; k++)
-            if (L->desc.skips[k].to == layer) {
-                const float *src = net->act[L->desc.skips[k].from] + (size_t)i * sz;
-                for (size_t e = 0; e < sz; e++) out[e] += src[e];
-            }
+        m = mc;
+        s = ic;
     }
+    float *out = net->act[layer] + (size_t)i * sz;
+    nl_norm_relu_forward(net->ks, npix, B->co, net->conv_out[b] + (size_t)i * sz, m, s, gamma, beta, out);
+    if (net->train && L->desc.dropout > 0.0f) {
+        float p = L->desc.dropout, keep_scale = 1.0f / (1.0f - p);
+        nl_rng r = nl_rng_stream(net->dropout_seed, (uint64_t)b, (uint64_t)i);
+        uint8_t *mask = net->drop_mask[b] + (size_t)i * sz;
+        for (size_t e = 0; e < sz; e++) {
+            mask[e] = nl_rng_uniform(&r) >= p;
+            out[e] = mask[e] ? out[e] * keep_scale : 0.0f;
+        }
+    }
+    for (int k = 0; k < L->desc.n_skips; k++)
+        if (L->desc.skips[k].to == layer) {
+            const float *src = net->act[L->desc.skips[k].from] + (size_t)i * sz;
+            for (size_t e = 0; e < sz; e++) out[e] += src[e];
+        }
 }
 
-static void forward_task(void *ctx, int chunk) {
-    layer_job *job = ctx;
-    nl_net *net = job->net;
+/* Layer l of image i. A block: its conv, then either the BN sums of the chunk (batch
+ * statistics, normalised in the next stage) or the normalisation itself (inline). */
+static void forward_layer(nl_net *net, int l, int i, int chunk, int inline_norm) {
     const nl_model_layout *L = &net->L;
-    int i0 = chunk * NL_CHUNK, i1 = i0 + NL_CHUNK < net->n ? i0 + NL_CHUNK : net->n;
-    int l = job->layer;
     const float *in = layer_input(net, l);
     size_t in_sz = shape_size(l == 0 ? L->input : L->shapes[l - 1]);
     size_t out_sz = shape_size(L->shapes[l]);
-    if (job->block >= 0) {
-        int b = job->block;
+    int b = nl_layer_block(l);
+    if (b >= 0) {
         const nl_block_layout *B = &L->blocks[b];
         size_t npix = (size_t)B->out.h * B->out.w;
-        if (job->phase == 1) { /* BN: batch (or running) statistics are ready */
-            block_output(net, b, i0, i1, net->mean[b], net->invstd[b], 0);
-            return;
-        }
         float *scratch = net->scratch + (size_t)chunk * net->scratch_floats;
-        int bn_stats = L->desc.norm == NL_NORM_BN && net->train;
-        double *sum = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sumsq = sum + NL_MAX_WIDTH;
-        if (bn_stats) memset(sum, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
-        for (int i = i0; i < i1; i++) {
-            float *y = net->conv_out[b] + (size_t)i * out_sz;
-            nl_conv_forward(net->ks, &net->plan[b], in + (size_t)i * in_sz, net->packed[b], y, scratch);
-            /* BN: the chunk's sums, image after image (pixels in order) while y is in cache */
-            if (bn_stats) nl_channel_sums(net->ks, npix, B->co, y, sum, sumsq);
+        float *y = net->conv_out[b] + (size_t)i * out_sz;
+        nl_conv_forward(net->ks, &net->plan[b], in + (size_t)i * in_sz, net->packed[b], y, scratch);
+        if (L->desc.norm == NL_NORM_BN) {
+            if (inline_norm) {
+                block_output(net, b, i, net->mean[b], net->invstd[b]);
+            } else { /* the chunk's sums, image after image (pixels in order) while y is in cache */
+                double *sum = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sumsq = sum + NL_MAX_WIDTH;
+                nl_channel_sums(net->ks, npix, B->co, y, sum, sumsq);
+            }
+        } else {
+            nl_group_stats(net->ks, npix, B->co, B->groups, y, L->desc.norm_eps, net->mean[b] + (size_t)i * B->groups,
+                           net->invstd[b] + (size_t)i * B->groups);
+            block_output(net, b, i, NULL, NULL);
         }
-        if (L->desc.norm == NL_NORM_BN) return; /* normalised in phase 1 */
-        for (int i = i0; i < i1; i++)
-            nl_group_stats(net->ks, npix, B->co, B->groups, net->conv_out[b] + (size_t)i * out_sz, L->desc.norm_eps,
-                           net->mean[b] + (size_t)i * B->groups, net->invstd[b] + (size_t)i * B->groups);
-        block_output(net, b, i0, i1, NULL, NULL, 1);
         return;
     }
     nl_shape s_in = L->shapes[l - 1];
     if (l == NL_L_P1 || l == NL_L_P2) {
         uint8_t *arg = net->pool_arg[l == NL_L_P2];
-        for (int i = i0; i < i1; i++)
-            nl_maxpool_forward(net->ks, s_in.h, s_in.w, s_in.c, in + (size_t)i * in_sz, net->act[l] + (size_t)i * out_sz,
-                               arg + (size_t)i * out_sz);
+        nl_maxpool_forward(net->ks, s_in.h, s_in.w, s_in.c, in + (size_t)i * in_sz, net->act[l] + (size_t)i * out_sz,
+                           arg + (size_t)i * out_sz);
     } else if (l == NL_L_GAP) {
-        for (int i = i0; i < i1; i++)
-            nl_gap_forward(s_in.h * s_in.w, s_in.c, in + (size_t)i * in_sz, net->act[l] + (size_t)i * out_sz);
+        nl_gap_forward(s_in.h * s_in.w, s_in.c, in + (size_t)i * in_sz, net->act[l] + (size_t)i * out_sz);
     } else { /* c10 */
         const nl_block_layout *B = &L->blocks[NL_NUM_BLOCKS];
-        for (int i = i0; i < i1; i++)
-            nl_fc_forward(B->ci, B->co, in + (size_t)i * in_sz, net->params + B->w_off,
-                          net->act[l] + (size_t)i * out_sz);
+        nl_fc_forward(B->ci, B->co, in + (size_t)i * in_sz, net->params + B->w_off, net->act[l] + (size_t)i * out_sz);
+    }
+}
+
+typedef struct {
+    nl_net *net;
+    int post_block;   /* >= 0: first normalise this BN block (batch statistics ready) */
+    int l0, l1;       /* then layers l0..l1-1 */
+    int inline_norm;  /* norms computed in place (GN/LN, or BN with fixed statistics) */
+    int bn_sums;      /* the stage ends with a BN block's conv: clear the chunk's sums first */
+    const uint8_t *labels; /* non-NULL: the loss of each image after the last layer */
+} fwd_stage;
+
+static void forward_stage_task(void *ctx, int chunk) {
+    fwd_stage *st = ctx;
+    nl_net *net = st->net;
+    int i0 = chunk * NL_CHUNK, i1 = i0 + NL_CHUNK < net->n ? i0 + NL_CHUNK : net->n;
+    if (st->bn_sums) memset(net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
+    int K = net->L.desc.classes;
+    float eps = net->train ? net->label_smoothing : 0.0f;
+    for (int i = i0; i < i1; i++) {
+        if (st->post_block >= 0) block_output(net, st->post_block, i, net->mean[st->post_block],
+                                              net->invstd[st->post_block]);
+        for (int l = st->l0; l < st->l1; l++) forward_layer(net, l, i, chunk, st->inline_norm);
+        if (st->labels)
+            net->losses[i] = nl_softmax_xent(K, net->act[NL_L_c10] + (size_t)i * K, st->labels[i], eps,
+                                             1.0f / (float)net->n, net->dlogits + (size_t)i * K,
+                                             net->probs + (size_t)i * K);
     }
 }
 
@@ -271,23 +287,6 @@ static void bn_running_stats(nl_net *net, int b) {
     }
 }
 
-typedef struct {
-    nl_net *net;
-    const uint8_t *labels;
-} loss_job;
-
-static void loss_task(void *ctx, int chunk) {
-    loss_job *job = ctx;
-    nl_net *net = job->net;
-    int K = net->L.desc.classes;
-    int i0 = chunk * NL_CHUNK, i1 = i0 + NL_CHUNK < net->n ? i0 + NL_CHUNK : net->n;
-    float eps = net->train ? net->label_smoothing : 0.0f;
-    for (int i = i0; i < i1; i++)
-        net->losses[i] = nl_softmax_xent(K, net->act[NL_L_c10] + (size_t)i * K, job->labels[i], eps,
-                                         1.0f / (float)net->n, net->dlogits + (size_t)i * K,
-                                         net->probs + (size_t)i * K);
-}
-
 double nl_net_forward(nl_net *net, int n, const uint8_t *labels, int train) {
     const nl_model_layout *L = &net->L;
     net->n = n;
@@ -298,148 +297,189 @@ double nl_net_forward(nl_net *net, int n, const uint8_t *labels, int train) {
         nl_conv_pack_weights(net->ks, &cd, net->params + L->blocks[b].w_off, net->packed[b]);
     }
     int nch = n_chunks(n);
-    for (int l = 0; l < NL_NUM_LAYERS; l++) {
-        layer_job job = {net, l, nl_layer_block(l), 0};
-        nl_pool_run(net->pool, nch, forward_task, &job);
-        if (job.block >= 0 && L->desc.norm == NL_NORM_BN) {
-            if (train) bn_finish_stats(net, job.block);
-            else bn_running_stats(net, job.block);
-            job.phase = 1;
-            nl_pool_run(net->pool, nch, forward_task, &job);
+    int bn = L->desc.norm == NL_NORM_BN;
+    fwd_stage st = {net, -1, 0, NL_NUM_LAYERS, 1, 0, labels};
+    if (bn && !train)
+        for (int b = 0; b < NL_NUM_BLOCKS; b++) bn_running_stats(net, b);
+    if (bn && train) { /* one stage per BN block: ... -> conv + sums | batch stats | normalise -> ... */
+        st.inline_norm = 0;
+        st.bn_sums = 1;
+        st.labels = NULL;
+        for (int b = 0; b < NL_NUM_BLOCKS; b++) {
+            st.l1 = nl_block_layer(b) + 1;
+            nl_pool_run(net->pool, nch, forward_stage_task, &st);
+            bn_finish_stats(net, b);
+            st.post_block = b;
+            st.l0 = st.l1;
         }
+        st.l1 = NL_NUM_LAYERS;
+        st.bn_sums = 0;
+        st.labels = labels;
+        net->bn_batches++;
     }
-    if (train && L->desc.norm == NL_NORM_BN) net->bn_batches++;
+    nl_pool_run(net->pool, nch, forward_stage_task, &st);
     memcpy(net->logits, net->act[NL_L_c10], sizeof(float) * (size_t)n * L->desc.classes);
     if (!labels) return 0.0;
-    loss_job lj = {net, labels};
-    nl_pool_run(net->pool, nch, loss_task, &lj);
     double total = 0.0;
     for (int i = 0; i < n; i++) total += net->losses[i];
     return total / n;
 }
 
-/* ---------------------------------------------------------------- backward */
+/* ---------------------------------------------------------------- backward
+ * Stages as in the forward pass, in reverse: a stage runs, image by image, the BN block whose
+ * coefficients are ready (its dx, then its conv's backward), the layers below it, and the
+ * per-channel sums of the next BN block down. */
 
-typedef struct {
-    nl_net *net;
-    int layer, block, phase;
-    float a[NL_MAX_WIDTH], bcoef[NL_MAX_WIDTH]; /* BN: per-channel backward coefficients */
-} back_job;
+/* Image i's slice of gtmp, the gradient of a block's conv output. Images of a stage may be at
+ * different blocks (in other threads), so every image has its own slice. */
+static float *gtmp_of(const nl_net *net, int i) { return net->gtmp + (size_t)i * net->gtmp_stride; }
 
-/* g = block output gradient masked by dropout, into net->gtmp, images i0..i1 */
-static const float *masked_grad(nl_net *net, int b, int i0, int i1) {
+/* gradient of block b's output for image i, masked by dropout (into image i's gtmp) */
+static const float *block_grad(nl_net *net, int b, int i, int apply_mask) {
     int layer = nl_block_layer(b);
-    size_t sz = shape_size(net->L.shapes[layer]);
-    if (!(net->L.desc.dropout > 0.0f)) return net->dact[layer];
-    float keep_scale = 1.0f / (1.0f - net->L.desc.dropout);
-    for (size_t e = (size_t)i0 * sz; e < (size_t)i1 * sz; e++)
-        net->gtmp[e] = net->drop_mask[b][e] ? net->dact[layer][e] * keep_scale : 0.0f;
-    return net->gtmp;
+    size_t sz = shape_size(net->L.shapes[layer]), off = (size_t)i * sz;
+    if (!(net->L.desc.dropout > 0.0f)) return net->dact[layer] + off;
+    float *g = gtmp_of(net, i);
+    if (apply_mask) {
+        float keep_scale = 1.0f / (1.0f - net->L.desc.dropout);
+        const uint8_t *mask = net->drop_mask[b] + off;
+        const float *d = net->dact[layer] + off;
+        for (size_t e = 0; e < sz; e++) g[e] = mask[e] ? d[e] * keep_scale : 0.0f;
+    }
+    return g;
 }
 
-/* conv backward for images i0..i1 given d(conv output) in net->gtmp */
-static void conv_backward_chunk(nl_net *net, int b, int chunk, int i0, int i1) {
+/* conv backward of image i given d(conv output) in its gtmp slice: weights into the chunk's
+ * gradient, data into dact of the layer below (except for the first layer) */
+static void conv_backward_image(nl_net *net, int b, int chunk, int i) {
     const nl_block_layout *B = &net->L.blocks[b];
     int layer = nl_block_layer(b);
-    size_t in_sz = shape_size(B->in), out_sz = shape_size(B->out);
+    size_t in_sz = shape_size(B->in);
     const float *in = layer_input(net, layer);
     float *scratch = net->scratch + (size_t)chunk * net->scratch_floats;
     float *dw = net->grad_part + (size_t)chunk * net->L.n_params + B->w_off;
-    for (int i = i0; i < i1; i++) {
-        const float *g = net->gtmp + (size_t)i * out_sz;
-        nl_conv_backward_weights(net->ks, &net->plan[b], in + (size_t)i * in_sz, g, dw, scratch);
-        if (layer > 0)
-            nl_conv_backward_data(net->ks, &net->plan[b], g, net->packed_t[b], net->dact[layer - 1] + (size_t)i * in_sz,
-                                  scratch);
-    }
+    const float *g = gtmp_of(net, i);
+    nl_conv_backward_weights(net->ks, &net->plan[b], in + (size_t)i * in_sz, g, dw, scratch);
+    if (layer > 0)
+        nl_conv_backward_data(net->ks, &net->plan[b], g, net->packed_t[b], net->dact[layer - 1] + (size_t)i * in_sz,
+                              scratch);
 }
 
-static void backward_task(void *ctx, int chunk) {
-    back_job *job = ctx;
-    nl_net *net = job->net;
+/* BN, first half: the chunk's sums of g (the ReLU-masked gradient) and g * xhat, image i */
+static void bn_backward_sums(nl_net *net, int b, int chunk, int i) {
+    const nl_block_layout *B = &net->L.blocks[b];
+    size_t npix = (size_t)B->out.h * B->out.w, off = (size_t)i * npix * B->co;
+    double *sg = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sgx = sg + NL_MAX_WIDTH;
+    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b], net->invstd[b],
+                               net->params + B->gamma_off, net->params + B->beta_off, block_grad(net, b, i, 1), sg,
+                               sgx);
+}
+
+/* BN, second half: dx (g recomputed) into gtmp, then the conv's backward, image i */
+static void bn_backward_dx(nl_net *net, int b, int chunk, int i, const float *a, const float *bcoef) {
+    const nl_block_layout *B = &net->L.blocks[b];
+    size_t npix = (size_t)B->out.h * B->out.w, off = (size_t)i * npix * B->co;
+    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b], net->invstd[b],
+                        net->params + B->gamma_off, net->params + B->beta_off, block_grad(net, b, i, 0), a, bcoef,
+                        gtmp_of(net, i));
+    conv_backward_image(net, b, chunk, i);
+}
+
+/* GN / LN: the whole block backward of image i */
+static void gn_backward(nl_net *net, int b, int chunk, int i) {
     const nl_model_layout *L = &net->L;
-    int i0 = chunk * NL_CHUNK, i1 = i0 + NL_CHUNK < net->n ? i0 + NL_CHUNK : net->n;
-    int l = job->layer;
-    if (job->block >= 0) {
-        int b = job->block;
-        const nl_block_layout *B = &L->blocks[b];
-        size_t npix = (size_t)B->out.h * B->out.w, sz = npix * B->co;
-        const float *gamma = net->params + B->gamma_off, *beta = net->params + B->beta_off;
-        if (L->desc.norm == NL_NORM_BN) {
-            if (job->phase == 0) { /* per-channel sums of g (the ReLU-masked gradient) */
-                const float *dout = masked_grad(net, b, i0, i1);
-                double *sg = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sgx = sg + NL_MAX_WIDTH;
-                memset(sg, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
-                size_t off = (size_t)i0 * sz;
-                for (int i = i0; i < i1; i++, off += sz) /* image by image: same order, in cache */
-                    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b],
-                                               net->invstd[b], gamma, beta, dout + off, sg, sgx);
-            } else { /* per image: dx (g recomputed) into gtmp, then the conv's backward while in cache */
-                const float *dout = L->desc.dropout > 0.0f ? net->gtmp : net->dact[nl_block_layer(b)];
-                for (int i = i0; i < i1; i++) {
-                    size_t off = (size_t)i * sz;
-                    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b], net->invstd[b],
-                                        gamma, beta, dout + off, job->a, job->bcoef, net->gtmp + off);
-                    conv_backward_chunk(net, b, chunk, i, i + 1);
-                }
-            }
-            return;
-        }
-        /* GN / LN: everything per image */
-        const float *dout = masked_grad(net, b, i0, i1);
-        float *dgamma = net->grad_part + (size_t)chunk * L->n_params + B->gamma_off;
-        float *dbeta = net->grad_part + (size_t)chunk * L->n_params + B->beta_off;
-        int G = B->groups, cg = B->co / G;
-        for (int i = i0; i < i1; i++) {
-            size_t off = (size_t)i * sz;
-            float mc[NL_MAX_WIDTH], ic[NL_MAX_WIDTH], a[NL_MAX_WIDTH], bc[NL_MAX_WIDTH];
-            double sg[NL_MAX_WIDTH], sgx[NL_MAX_WIDTH];
-            for (int c = 0; c < B->co; c++) {
-                mc[c] = net->mean[b][(size_t)i * G + c / cg];
-                ic[c] = net->invstd[b][(size_t)i * G + c / cg];
-                sg[c] = sgx[c] = 0.0;
-            }
-            nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout + off,
-                                       sg, sgx);
-            double cnt = (double)npix * cg;
-            for (int g = 0; g < G; g++) {
-                double A = 0.0, Bs = 0.0;
-                for (int c = g * cg; c < (g + 1) * cg; c++) {
-                    A += (double)gamma[c] * sg[c];
-                    Bs += (double)gamma[c] * sgx[c];
-                }
-                for (int c = g * cg; c < (g + 1) * cg; c++) {
-                    a[c] = (float)(A / cnt);
-                    bc[c] = (float)(Bs / cnt);
-                }
-            }
-            for (int c = 0; c < B->co; c++) {
-                dgamma[c] += (float)sgx[c];
-                dbeta[c] += (float)sg[c];
-            }
-            nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout + off, a, bc,
-                                net->gtmp + off);
-            conv_backward_chunk(net, b, chunk, i, i + 1);
-        }
-        return;
+    const nl_block_layout *B = &L->blocks[b];
+    size_t npix = (size_t)B->out.h * B->out.w, off = (size_t)i * npix * B->co;
+    const float *gamma = net->params + B->gamma_off, *beta = net->params + B->beta_off;
+    float *dgamma = net->grad_part + (size_t)chunk * L->n_params + B->gamma_off;
+    float *dbeta = net->grad_part + (size_t)chunk * L->n_params + B->beta_off;
+    int G = B->groups, cg = B->co / G;
+    const float *dout = block_grad(net, b, i, 1);
+    float mc[NL_MAX_WIDTH], ic[NL_MAX_WIDTH], a[NL_MAX_WIDTH], bc[NL_MAX_WIDTH];
+    double sg[NL_MAX_WIDTH], sgx[NL_MAX_WIDTH];
+    for (int c = 0; c < B->co; c++) {
+        mc[c] = net->mean[b][(size_t)i * G + c / cg];
+        ic[c] = net->invstd[b][(size_t)i * G + c / cg];
+        sg[c] = sgx[c] = 0.0;
     }
+    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout, sg, sgx);
+    double cnt = (double)npix * cg;
+    for (int g = 0; g < G; g++) {
+        double A = 0.0, Bs = 0.0;
+        for (int c = g * cg; c < (g + 1) * cg; c++) {
+            A += (double)gamma[c] * sg[c];
+            Bs += (double)gamma[c] * sgx[c];
+        }
+        for (int c = g * cg; c < (g + 1) * cg; c++) {
+            a[c] = (float)(A / cnt);
+            bc[c] = (float)(Bs / cnt);
+        }
+    }
+    for (int c = 0; c < B->co; c++) {
+        dgamma[c] += (float)sgx[c];
+        dbeta[c] += (float)sg[c];
+    }
+    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout, a, bc, gtmp_of(net, i));
+    conv_backward_image(net, b, chunk, i);
+}
+
+/* Backward of a pool / GAP / c10 layer l for image i: d(input) into dact[l - 1]. */
+static void backward_other(nl_net *net, int l, int chunk, int i) {
+    const nl_model_layout *L = &net->L;
     nl_shape s_in = L->shapes[l - 1];
     size_t in_sz = shape_size(s_in), out_sz = shape_size(L->shapes[l]);
     if (l == NL_L_P1 || l == NL_L_P2) {
         const uint8_t *arg = net->pool_arg[l == NL_L_P2];
-        for (int i = i0; i < i1; i++)
-            nl_maxpool_backward(net->ks, s_in.h, s_in.w, s_in.c, net->dact[l] + (size_t)i * out_sz, arg + (size_t)i * out_sz,
-                                net->dact[l - 1] + (size_t)i * in_sz);
+        nl_maxpool_backward(net->ks, s_in.h, s_in.w, s_in.c, net->dact[l] + (size_t)i * out_sz,
+                            arg + (size_t)i * out_sz, net->dact[l - 1] + (size_t)i * in_sz);
     } else if (l == NL_L_GAP) {
-        for (int i = i0; i < i1; i++)
-            nl_gap_backward(s_in.h * s_in.w, s_in.c, net->dact[l] + (size_t)i * out_sz,
-                            net->dact[l - 1] + (size_t)i * in_sz);
+        nl_gap_backward(s_in.h * s_in.w, s_in.c, net->dact[l] + (size_t)i * out_sz, net->dact[l - 1] + (size_t)i * in_sz);
     } else { /* c10 */
         const nl_block_layout *B = &L->blocks[NL_NUM_BLOCKS];
         float *dw = net->grad_part + (size_t)chunk * L->n_params + B->w_off;
-        for (int i = i0; i < i1; i++)
-            nl_fc_backward(B->ci, B->co, net->act[l - 1] + (size_t)i * in_sz, net->params + B->w_off,
-                           net->dlogits + (size_t)i * B->co, net->dact[l - 1] + (size_t)i * in_sz, dw);
+        nl_fc_backward(B->ci, B->co, net->act[l - 1] + (size_t)i * in_sz, net->params + B->w_off,
+                       net->dlogits + (size_t)i * B->co, net->dact[l - 1] + (size_t)i * in_sz, dw);
+    }
+}
+
+/* skip adds: the source layer's gradient also receives the target's output gradient */
+static void skip_grads(nl_net *net, int src, int i) {
+    const nl_model_layout *L = &net->L;
+    for (int k = 0; k < L->desc.n_skips; k++)
+        if (L->desc.skips[k].from == src) {
+            size_t sz = shape_size(L->shapes[src]);
+            float *d = net->dact[src] + (size_t)i * sz;
+            const float *s = net->dact[L->desc.skips[k].to] + (size_t)i * sz;
+            for (size_t e = 0; e < sz; e++) d[e] += s[e];
+        }
+}
+
+typedef struct {
+    nl_net *net;
+    int dx_block;   /* >= 0: first this BN block's dx and conv backward (coefficients below) */
+    int l_hi, l_lo; /* then the layers l_hi down to l_lo + 1 (block layers: whole GN/LN backward) */
+    int sums_block; /* >= 0: then this BN block's sums (clears the chunk's sums first) */
+    float a[NL_MAX_WIDTH], bcoef[NL_MAX_WIDTH]; /* BN backward coefficients of dx_block */
+} bwd_stage;
+
+static void backward_stage_task(void *ctx, int chunk) {
+    bwd_stage *st = ctx;
+    nl_net *net = st->net;
+    int i0 = chunk * NL_CHUNK, i1 = i0 + NL_CHUNK < net->n ? i0 + NL_CHUNK : net->n;
+    if (st->sums_block >= 0) memset(net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, 0, sizeof(double) * 2 * NL_MAX_WIDTH);
+    for (int i = i0; i < i1; i++) {
+        if (st->dx_block >= 0) {
+            int l = nl_block_layer(st->dx_block);
+            bn_backward_dx(net, st->dx_block, chunk, i, st->a, st->bcoef);
+            if (l > 0) skip_grads(net, l - 1, i);
+        }
+        for (int l = st->l_hi; l > st->l_lo; l--) {
+            int b = nl_layer_block(l);
+            if (b >= 0) gn_backward(net, b, chunk, i);
+            else backward_other(net, l, chunk, i);
+            if (l > 0) skip_grads(net, l - 1, i);
+        }
+        if (st->sums_block >= 0) bn_backward_sums(net, st->sums_block, chunk, i);
     }
 }
 
@@ -461,6 +501,25 @@ static void reduce_task(void *ctx, int task) {
     }
 }
 
+/* BN: reduce the chunks' sums of block b, set the dx coefficients and dgamma/dbeta */
+static void bn_backward_coefficients(nl_net *net, int b, float *a, float *bcoef) {
+    const nl_block_layout *B = &net->L.blocks[b];
+    int nch = n_chunks(net->n);
+    double count = (double)net->n * B->out.h * B->out.w;
+    const float *gamma = net->params + B->gamma_off;
+    for (int c = 0; c < B->co; c++) {
+        double sg = 0.0, sgx = 0.0;
+        for (int k = 0; k < nch; k++) {
+            sg += net->stat_part[(size_t)k * 2 * NL_MAX_WIDTH + c];
+            sgx += net->stat_part[(size_t)k * 2 * NL_MAX_WIDTH + NL_MAX_WIDTH + c];
+        }
+        a[c] = (float)(gamma[c] * sg / count);
+        bcoef[c] = (float)(gamma[c] * sgx / count);
+        net->grad_part[B->gamma_off + c] = (float)sgx; /* chunk 0 holds the whole sum */
+        net->grad_part[B->beta_off + c] = (float)sg;
+    }
+}
+
 void nl_net_backward(nl_net *net, const uint8_t *labels) {
     (void)labels; /* dlogits were computed with the loss in nl_net_forward */
     const nl_model_layout *L = &net->L;
@@ -471,42 +530,26 @@ void nl_net_backward(nl_net *net, const uint8_t *labels) {
         nl_conv_dims cd = block_dims(&L->blocks[b]);
         if (nl_block_layer(b) > 0) nl_conv_pack_weights_t(net->ks, &cd, net->params + L->blocks[b].w_off, net->packed_t[b]);
     }
-    for (int l = NL_NUM_LAYERS - 1; l >= 0; l--) {
-        back_job job;
-        job.net = net;
-        job.layer = l;
-        job.block = nl_layer_block(l);
-        job.phase = 0;
-        nl_pool_run(net->pool, nch, backward_task, &job);
-        if (job.block >= 0 && L->desc.norm == NL_NORM_BN) {
-            int b = job.block;
-            const nl_block_layout *B = &L->blocks[b];
-            double count = (double)net->n * B->out.h * B->out.w;
-            const float *gamma = net->params + B->gamma_off;
-            for (int c = 0; c < B->co; c++) {
-                double sg = 0.0, sgx = 0.0;
-                for (int k = 0; k < nch; k++) {
-                    sg += net->stat_part[(size_t)k * 2 * NL_MAX_WIDTH + c];
-                    sgx += net->stat_part[(size_t)k * 2 * NL_MAX_WIDTH + NL_MAX_WIDTH + c];
-                }
-                job.a[c] = (float)(gamma[c] * sg / count);
-                job.bcoef[c] = (float)(gamma[c] * sgx / count);
-                net->grad_part[B->gamma_off + c] = (float)sgx; /* chunk 0 holds the whole sum */
-                net->grad_part[B->beta_off + c] = (float)sg;
-            }
-            job.phase = 1;
-            nl_pool_run(net->pool, nch, backward_task, &job);
+    bwd_stage st;
+    st.net = net;
+    st.dx_block = -1;
+    st.l_hi = NL_NUM_LAYERS - 1;
+    if (L->desc.norm == NL_NORM_BN) {
+        for (int b = NL_NUM_BLOCKS - 1; b >= 0; b--) {
+            st.l_lo = nl_block_layer(b);
+            st.sums_block = b;
+            nl_pool_run(net->pool, nch, backward_stage_task, &st);
+            bn_backward_coefficients(net, b, st.a, st.bcoef);
+            st.dx_block = b;
+            st.l_hi = st.l_lo - 1;
         }
-        /* skip adds: the source's gradient also receives the target's output gradient */
-        if (l > 0) {
-            for (int k = 0; k < L->desc.n_skips; k++)
-                if (L->desc.skips[k].from == l - 1) {
-                    size_t total = (size_t)net->n * shape_size(L->shapes[l - 1]);
-                    float *d = net->dact[l - 1];
-                    const float *s = net->dact[L->desc.skips[k].to];
-                    for (size_t e = 0; e < total; e++) d[e] += s[e];
-                }
-        }
+        st.sums_block = -1;
+        st.l_lo = -1; /* nothing below block 0 */
+        nl_pool_run(net->pool, nch, backward_stage_task, &st);
+    } else {
+        st.l_lo = -1;
+        st.sums_block = -1;
+        nl_pool_run(net->pool, nch, backward_stage_task, &st);
     }
     reduce_job rj = {net, nch, 16};
     nl_pool_run(net->pool, rj.ntasks, reduce_task, &rj);

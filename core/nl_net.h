@@ -37,7 +37,8 @@ typedef struct {
     uint8_t *pool_arg[2];
     float *logits, *dlogits, *probs;    /* [cap][classes] */
     double *losses;                     /* [cap] */
-    float *gtmp;                        /* [cap * max block size] */
+    float *gtmp;                        /* [cap][gtmp_stride]: one slice per image */
+    size_t gtmp_stride;                 /* the largest block output (floats) */
     float *packed[NL_NUM_BLOCKS], *packed_t[NL_NUM_BLOCKS];
     nl_conv_plan plan[NL_NUM_BLOCKS];   /* conv offset tables */
     float *scratch;                     /* [n_chunks_cap][scratch_floats] */
