@@ -12,7 +12,7 @@ void nl_train_config_default(nl_train_config *c) {
     c->epochs = 20;
     c->batch = 128;
     c->schedule = NL_SCHED_ONECYCLE;
-    c->max_lr = 0.05f;
+    c->max_lr = 0.1f;
     c->momentum = 0.9f;
     c->nesterov = 0;
     c->l1 = 0.0f;
@@ -28,7 +28,7 @@ void nl_train_config_default(nl_train_config *c) {
     c->step_gamma = 0.1f;
     c->aug_crop_pad = 4;
     c->aug_flip = 1;
-    c->aug_cutout = 8;
+    c->aug_cutout = 0; /* off: in 4-epoch trials it cost ~1 point (this small net underfits) */
     c->seed = 1;
     c->threads = 1;
 }

@@ -8,15 +8,15 @@ import {
 
 const DEFS = defaults({ threads: 4 });
 
-test('the defaults are valid and map to the core defaults (OneCycle, L2 5e-4, all augmentation)', () => {
+test('the defaults are valid and map to the core defaults (OneCycle to 0.1, L2 5e-4, crop + flip)', () => {
   const v = validate(DEFS, { maxThreads: 4 });
   assert.equal(v.ok, true, JSON.stringify(v.errors));
   assert.deepEqual(v.warnings, {});
   const { model, settings } = toApi(v.values);
   assert.deepEqual(model, { norm: 'bn' });
   assert.deepEqual(settings, {
-    epochs: 10, batch: 128, schedule: 'onecycle', maxLr: 0.05, l1: 0, l2: 0.0005,
-    augCrop: 4, augFlip: true, augCutout: 8, seed: '1', threads: 4,
+    epochs: 10, batch: 128, schedule: 'onecycle', maxLr: 0.1, l1: 0, l2: 0.0005,
+    augCrop: 4, augFlip: true, augCutout: 0, seed: '1', threads: 4,
   });
   assert.ok(v.values.epochs <= 20, 'default epochs are at most 20');
 });
@@ -99,9 +99,9 @@ test('variant labels', () => {
 
 test('URL hash: only non-default values, round trip, unknown keys ignored', () => {
   assert.equal(encodeHash(DEFS, DEFS), '');
-  const raw = { ...DEFS, norm: 'gn', groups: '4', maxLr: '0.1', l1: '1e-5', augFlip: false, seed: '42' };
+  const raw = { ...DEFS, norm: 'gn', groups: '4', maxLr: '0.2', l1: '1e-5', augFlip: false, seed: '42' };
   const h = encodeHash(raw, DEFS);
-  assert.equal(h, 'norm=gn&groups=4&lr=0.1&l1=1e-5&flip=0&seed=42');
+  assert.equal(h, 'norm=gn&groups=4&lr=0.2&l1=1e-5&flip=0&seed=42');
   const back = { ...DEFS, ...decodeHash(`#${h}&bogus=1&__proto__=x`) };
   assert.deepEqual(back, raw);
   assert.deepEqual(decodeHash('?epochs=3&crop=off&cutout=true'), { epochs: '3', augCrop: false, augCutout: true });

@@ -36,7 +36,7 @@ export const FIELDS = [
 export const FIELD_BY_KEY = Object.fromEntries(FIELDS.map((f) => [f.key, f]));
 const FIELD_BY_URL = new Map(FIELDS.map((f) => [f.url, f]));
 
-/** Crop padding and cutout size used when the toggles are on (the core's defaults). */
+/** Crop padding and cutout size used when the toggles are on. */
 export const CROP_PAD = 4;
 export const CUTOUT_SIZE = 8;
 /** Batches larger than this get a memory warning (training takes ~1.5 MB per image of a batch). */
@@ -62,13 +62,13 @@ export function defaults(ctx = {}) {
     groups: '0',
     epochs: '10',
     batch: '128',
-    maxLr: '0.05',
+    maxLr: '0.1',
     schedule: 'onecycle',
     l1: '0',
     l2: '0.0005',
     augCrop: true,
     augFlip: true,
-    augCutout: true,
+    augCutout: false,
     seed: '1',
     threads: String(ctx.threads || 1),
   };
