@@ -74,7 +74,8 @@ wait "$mt_pid"
 
 # build/wasm/ is what Node loads: the glue is CommonJS, so say so (a package.json above
 # might say "type": "module"). web/wasm/ is what the page serves: the glue plus normlab.js
-# (its package.json matters only when Node loads the glue from there).
+# (no package.json there: normlab.js is an ES module and the glue CommonJS; Node loads
+# the glue from build/wasm/).
 cp "$ROOT/wasm_bindings/normlab.js" "$TMP_DIR/normlab.js"
 echo '{ "type": "commonjs" }' > "$TMP_DIR/package.json"
 GLUE=(normlab-simd.js normlab-simd.wasm normlab-simd-mt.js normlab-simd-mt.wasm normlab-simd-mt.worker.js)
@@ -90,7 +91,7 @@ install_to() { # folder files...: copies each there by an atomic rename
 rm -f "$OUT_DIR/normlab.js" # an older build.sh put a copy here
 install_to "$OUT_DIR" "${GLUE[@]}" package.json
 if [[ $COPY == 1 ]]; then
-    install_to "$WEB_DIR" "${GLUE[@]}" normlab.js package.json
+    install_to "$WEB_DIR" "${GLUE[@]}" normlab.js
     echo "build.sh: copied to $WEB_DIR" >&2
 fi
 ls -l "$OUT_DIR" >&2
