@@ -149,27 +149,27 @@ static const float *layer_input(const nl_net *net, int layer) {
     return layer == 0 ? net->x : net->act[layer - 1];
 }
 
-/* Block output = relu(norm(conv)) [* dropout] [+ skip sources] of image i. mean_c/invstd_c:
- * per-channel statistics (BN), or NULL to expand the image's group statistics (GN/LN). */
-static void block_output(nl_net *net, int b, int i, const float *mean_c, const float *invstd_c) {
+/* Block output = relu(norm(conv)) [* dropout] [+ skip sources] of image i. scale/shift: the
+ * per-channel affine form of the norm (BN), or NULL for the image's group statistics (GN/LN). */
+static void block_output(nl_net *net, int b, int i, const float *scale, const float *shift) {
     const nl_model_layout *L = &net->L;
     const nl_block_layout *B = &L->blocks[b];
     int layer = nl_block_layer(b);
     size_t npix = (size_t)B->out.h * B->out.w, sz = npix * B->co;
     const float *gamma = net->params + B->gamma_off, *beta = net->params + B->beta_off;
-    float mc[NL_MAX_WIDTH], ic[NL_MAX_WIDTH];
-    const float *m = mean_c, *s = invstd_c;
-    if (!mean_c) { /* expand the image's group stats to channels */
+    float mc[NL_MAX_WIDTH], ic[NL_MAX_WIDTH], sc[NL_MAX_WIDTH], sh[NL_MAX_WIDTH];
+    if (!scale) { /* expand the image's group stats to channels */
         int cg = B->co / B->groups;
         for (int c = 0; c < B->co; c++) {
             mc[c] = net->mean[b][(size_t)i * B->groups + c / cg];
             ic[c] = net->invstd[b][(size_t)i * B->groups + c / cg];
         }
-        m = mc;
-        s = ic;
+        nl_norm_affine(B->co, mc, ic, gamma, beta, sc, sh);
+        scale = sc;
+        shift = sh;
     }
     float *out = net->act[layer] + (size_t)i * sz;
-    nl_norm_relu_forward(net->ks, npix, B->co, net->conv_out[b] + (size_t)i * sz, m, s, gamma, beta, out);
+    nl_norm_relu_forward(net->ks, npix, B->co, net->conv_out[b] + (size_t)i * sz, scale, shift, out);
     if (net->train && L->desc.dropout > 0.0f) {
         float p = L->desc.dropout, keep_scale = 1.0f / (1.0f - p);
         nl_rng r = nl_rng_stream(net->dropout_seed, (uint64_t)b, (uint64_t)i);
@@ -202,7 +202,7 @@ static void forward_layer(nl_net *net, int l, int i, int chunk, int inline_norm)
         nl_conv_forward(net->ks, &net->plan[b], in + (size_t)i * in_sz, net->packed[b], y, scratch);
         if (L->desc.norm == NL_NORM_BN) {
             if (inline_norm) {
-                block_output(net, b, i, net->mean[b], net->invstd[b]);
+                block_output(net, b, i, net->bn_scale[b], net->bn_shift[b]);
             } else { /* the chunk's sums, image after image (pixels in order) while y is in cache */
                 double *sum = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sumsq = sum + NL_MAX_WIDTH;
                 nl_channel_sums(net->ks, npix, B->co, y, sum, sumsq);
@@ -244,8 +244,8 @@ static void forward_stage_task(void *ctx, int chunk) {
     int K = net->L.desc.classes;
     float eps = net->train ? net->label_smoothing : 0.0f;
     for (int i = i0; i < i1; i++) {
-        if (st->post_block >= 0) block_output(net, st->post_block, i, net->mean[st->post_block],
-                                              net->invstd[st->post_block]);
+        if (st->post_block >= 0)
+            block_output(net, st->post_block, i, net->bn_scale[st->post_block], net->bn_shift[st->post_block]);
         for (int l = st->l0; l < st->l1; l++) forward_layer(net, l, i, chunk, st->inline_norm);
         if (st->labels)
             net->losses[i] = nl_softmax_xent(K, net->act[NL_L_c10] + (size_t)i * K, st->labels[i], eps,
@@ -276,6 +276,8 @@ static void bn_finish_stats(nl_net *net, int b) {
         rm[c] = (1.0f - mom) * rm[c] + mom * (float)m;
         rv[c] = (1.0f - mom) * rv[c] + mom * (float)unbiased;
     }
+    nl_norm_affine(B->co, net->mean[b], net->invstd[b], net->params + B->gamma_off, net->params + B->beta_off,
+                   net->bn_scale[b], net->bn_shift[b]);
 }
 
 static void bn_running_stats(nl_net *net, int b) {
@@ -285,6 +287,8 @@ static void bn_running_stats(nl_net *net, int b) {
         net->mean[b][c] = rm[c];
         net->invstd[b][c] = (float)(1.0 / sqrt((double)rv[c] + net->L.desc.norm_eps));
     }
+    nl_norm_affine(B->co, net->mean[b], net->invstd[b], net->params + B->gamma_off, net->params + B->beta_off,
+                   net->bn_scale[b], net->bn_shift[b]);
 }
 
 double nl_net_forward(nl_net *net, int n, const uint8_t *labels, int train) {
@@ -365,23 +369,21 @@ static void conv_backward_image(nl_net *net, int b, int chunk, int i) {
                               scratch);
 }
 
-/* BN, first half: the chunk's sums of g (the ReLU-masked gradient) and g * xhat, image i */
+/* BN, first half: the chunk's sums of g (the ReLU-masked gradient) and g * x, image i */
 static void bn_backward_sums(nl_net *net, int b, int chunk, int i) {
     const nl_block_layout *B = &net->L.blocks[b];
     size_t npix = (size_t)B->out.h * B->out.w, off = (size_t)i * npix * B->co;
     double *sg = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sgx = sg + NL_MAX_WIDTH;
-    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b], net->invstd[b],
-                               net->params + B->gamma_off, net->params + B->beta_off, block_grad(net, b, i, 1), sg,
-                               sgx);
+    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, net->bn_scale[b], net->bn_shift[b],
+                               block_grad(net, b, i, 1), sg, sgx);
 }
 
 /* BN, second half: dx (g recomputed) into gtmp, then the conv's backward, image i */
-static void bn_backward_dx(nl_net *net, int b, int chunk, int i, const float *a, const float *bcoef) {
+static void bn_backward_dx(nl_net *net, int b, int chunk, int i, const float *k2, const float *k3) {
     const nl_block_layout *B = &net->L.blocks[b];
     size_t npix = (size_t)B->out.h * B->out.w, off = (size_t)i * npix * B->co;
-    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, net->mean[b], net->invstd[b],
-                        net->params + B->gamma_off, net->params + B->beta_off, block_grad(net, b, i, 0), a, bcoef,
-                        gtmp_of(net, i));
+    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, net->bn_scale[b], net->bn_shift[b],
+                        block_grad(net, b, i, 0), k2, k3, gtmp_of(net, i));
     conv_backward_image(net, b, chunk, i);
 }
 
@@ -395,31 +397,30 @@ static void gn_backward(nl_net *net, int b, int chunk, int i) {
     float *dbeta = net->grad_part + (size_t)chunk * L->n_params + B->beta_off;
     int G = B->groups, cg = B->co / G;
     const float *dout = block_grad(net, b, i, 1);
-    float mc[NL_MAX_WIDTH], ic[NL_MAX_WIDTH], a[NL_MAX_WIDTH], bc[NL_MAX_WIDTH];
+    float mc[NL_MAX_WIDTH], ic[NL_MAX_WIDTH], sc[NL_MAX_WIDTH], sh[NL_MAX_WIDTH], k2[NL_MAX_WIDTH], k3[NL_MAX_WIDTH];
     double sg[NL_MAX_WIDTH], sgx[NL_MAX_WIDTH];
     for (int c = 0; c < B->co; c++) {
         mc[c] = net->mean[b][(size_t)i * G + c / cg];
         ic[c] = net->invstd[b][(size_t)i * G + c / cg];
         sg[c] = sgx[c] = 0.0;
     }
-    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout, sg, sgx);
+    nl_norm_affine(B->co, mc, ic, gamma, beta, sc, sh);
+    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, sc, sh, dout, sg, sgx);
     double cnt = (double)npix * cg;
     for (int g = 0; g < G; g++) {
         double A = 0.0, Bs = 0.0;
         for (int c = g * cg; c < (g + 1) * cg; c++) {
+            sgx[c] = (double)ic[c] * (sgx[c] - (double)mc[c] * sg[c]); /* sum of g * xhat */
             A += (double)gamma[c] * sg[c];
             Bs += (double)gamma[c] * sgx[c];
         }
-        for (int c = g * cg; c < (g + 1) * cg; c++) {
-            a[c] = (float)(A / cnt);
-            bc[c] = (float)(Bs / cnt);
-        }
+        for (int c = g * cg; c < (g + 1) * cg; c++) nl_norm_dx_coefs(ic[c], mc[c], A / cnt, Bs / cnt, &k2[c], &k3[c]);
     }
     for (int c = 0; c < B->co; c++) {
         dgamma[c] += (float)sgx[c];
         dbeta[c] += (float)sg[c];
     }
-    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, mc, ic, gamma, beta, dout, a, bc, gtmp_of(net, i));
+    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, sc, sh, dout, k2, k3, gtmp_of(net, i));
     conv_backward_image(net, b, chunk, i);
 }
 
@@ -459,7 +460,7 @@ typedef struct {
     int dx_block;   /* >= 0: first this BN block's dx and conv backward (coefficients below) */
     int l_hi, l_lo; /* then the layers l_hi down to l_lo + 1 (block layers: whole GN/LN backward) */
     int sums_block; /* >= 0: then this BN block's sums (clears the chunk's sums first) */
-    float a[NL_MAX_WIDTH], bcoef[NL_MAX_WIDTH]; /* BN backward coefficients of dx_block */
+    float k2[NL_MAX_WIDTH], k3[NL_MAX_WIDTH]; /* BN dx coefficients of dx_block */
 } bwd_stage;
 
 static void backward_stage_task(void *ctx, int chunk) {
@@ -470,7 +471,7 @@ static void backward_stage_task(void *ctx, int chunk) {
     for (int i = i0; i < i1; i++) {
         if (st->dx_block >= 0) {
             int l = nl_block_layer(st->dx_block);
-            bn_backward_dx(net, st->dx_block, chunk, i, st->a, st->bcoef);
+            bn_backward_dx(net, st->dx_block, chunk, i, st->k2, st->k3);
             if (l > 0) skip_grads(net, l - 1, i);
         }
         for (int l = st->l_hi; l > st->l_lo; l--) {
@@ -502,7 +503,7 @@ static void reduce_task(void *ctx, int task) {
 }
 
 /* BN: reduce the chunks' sums of block b, set the dx coefficients and dgamma/dbeta */
-static void bn_backward_coefficients(nl_net *net, int b, float *a, float *bcoef) {
+static void bn_backward_coefficients(nl_net *net, int b, float *k2, float *k3) {
     const nl_block_layout *B = &net->L.blocks[b];
     int nch = n_chunks(net->n);
     double count = (double)net->n * B->out.h * B->out.w;
@@ -513,9 +514,10 @@ static void bn_backward_coefficients(nl_net *net, int b, float *a, float *bcoef)
             sg += net->stat_part[(size_t)k * 2 * NL_MAX_WIDTH + c];
             sgx += net->stat_part[(size_t)k * 2 * NL_MAX_WIDTH + NL_MAX_WIDTH + c];
         }
-        a[c] = (float)(gamma[c] * sg / count);
-        bcoef[c] = (float)(gamma[c] * sgx / count);
-        net->grad_part[B->gamma_off + c] = (float)sgx; /* chunk 0 holds the whole sum */
+        double m = net->mean[b][c], s = net->invstd[b][c];
+        double sgxhat = s * (sgx - m * sg); /* sum of g * xhat */
+        nl_norm_dx_coefs(s, m, gamma[c] * sg / count, gamma[c] * sgxhat / count, &k2[c], &k3[c]);
+        net->grad_part[B->gamma_off + c] = (float)sgxhat; /* chunk 0 holds the whole sum */
         net->grad_part[B->beta_off + c] = (float)sg;
     }
 }
@@ -539,7 +541,7 @@ void nl_net_backward(nl_net *net, const uint8_t *labels) {
             st.l_lo = nl_block_layer(b);
             st.sums_block = b;
             nl_pool_run(net->pool, nch, backward_stage_task, &st);
-            bn_backward_coefficients(net, b, st.a, st.bcoef);
+            bn_backward_coefficients(net, b, st.k2, st.k3);
             st.dx_block = b;
             st.l_hi = st.l_lo - 1;
         }

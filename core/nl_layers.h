@@ -69,28 +69,31 @@ void nl_fc_backward(int ci, int co, const float *x, const float *w, const float 
 double nl_softmax_xent(int classes, const float *logits, int label, float eps, float scale, float *dlogits,
                        float *prob_out);
 
-/* ---- normalisation: y = gamma * (x - mean) * invstd + beta, then ReLU ----
+/* ---- normalisation: y = gamma * (x - mean) * invstd + beta = x * scale + shift, then ReLU ----
  * Statistics accumulate in double: per channel (BN) or per image and group (GN/LN). */
 /* Adds sum and sum of squares of x[npix][c] per channel into sum[c], sumsq[c]. */
 void nl_channel_sums(const nl_kernel_set *ks, size_t npix, int c, const float *x, double *sum, double *sumsq);
 /* Per group of c/groups channels over npix pixels: mean[g], invstd[g] of one image. */
 void nl_group_stats(const nl_kernel_set *ks, size_t npix, int c, int groups, const float *x, float eps, float *mean,
                     float *invstd);
-/* out = relu(gamma * (x - mean[ch]) * invstd[ch] + beta) for npix pixels, where per-channel
- * mean/invstd are given (BN: batch or running stats; GN: expanded from groups). */
-void nl_norm_relu_forward(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean, const float *invstd,
-                          const float *gamma, const float *beta, float *out);
+/* The norm as a per-channel affine map: scale = gamma * invstd, shift = beta - mean * scale
+ * (shift in double, rounded once). mean/invstd are per channel. */
+void nl_norm_affine(int c, const float *mean, const float *invstd, const float *gamma, const float *beta, float *scale,
+                    float *shift);
+/* out = relu(x * scale + shift) for npix pixels. */
+void nl_norm_relu_forward(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *scale,
+                          const float *shift, float *out);
 /* Backward of relu(norm(x)) up to the norm output: g = dout where the ReLU was active.
- * Adds sum(g) and sum(g * xhat) per channel into sum_g / sum_gx (the sums behind dbeta, dgamma
- * and the coefficients below); g itself is not stored. */
-void nl_norm_relu_backward_sums(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
-                                const float *invstd, const float *gamma, const float *beta, const float *dout,
-                                double *sum_g, double *sum_gx);
-/* dx = invstd * (gamma * g - a - xhat * b) per channel (g recomputed from dout as above),
- * where a and b are the means of gamma*g and gamma*g*xhat over the normalisation set (BN: the
- * channel over the batch; GN: the group over one image), expanded per channel. dx may be dout. */
-void nl_norm_backward_dx(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
-                         const float *invstd, const float *gamma, const float *beta, const float *dout, const float *a,
-                         const float *b, float *dx);
+ * Adds sum(g) and sum(g * x) per channel into sum_g / sum_gx (g itself is not stored);
+ * sum(g * xhat) = invstd * (sum_gx - mean * sum_g). */
+void nl_norm_relu_backward_sums(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *scale,
+                                const float *shift, const float *dout, double *sum_g, double *sum_gx);
+/* dx = invstd * (gamma * g - A - xhat * B) per channel, with g recomputed from dout as above
+ * and A, B the means of gamma*g and gamma*g*xhat over the normalisation set (BN: the channel
+ * over the batch; GN: the group over one image), computed as g * scale + x * k2 + k3 with
+ * k2 = -invstd^2 B and k3 = invstd^2 B mean - invstd A (nl_norm_dx_coefs). dx may be dout. */
+void nl_norm_dx_coefs(double invstd, double mean, double A, double B, float *k2, float *k3);
+void nl_norm_backward_dx(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *scale,
+                         const float *shift, const float *dout, const float *k2, const float *k3, float *dx);
 
 #endif

@@ -33,6 +33,8 @@ typedef struct {
     float *dact[NL_NUM_LAYERS];         /* gradients w.r.t. layer outputs */
     float *conv_out[NL_NUM_BLOCKS];     /* conv outputs before the norm */
     float *mean[NL_NUM_BLOCKS], *invstd[NL_NUM_BLOCKS]; /* BN: [co]; GN: [cap][groups] */
+    float bn_scale[NL_NUM_BLOCKS][NL_MAX_WIDTH];        /* BN as x * scale + shift (nl_norm_affine) */
+    float bn_shift[NL_NUM_BLOCKS][NL_MAX_WIDTH];
     uint8_t *drop_mask[NL_NUM_BLOCKS];  /* 1 = kept (only with dropout) */
     uint8_t *pool_arg[2];
     float *logits, *dlogits, *probs;    /* [cap][classes] */

@@ -1,5 +1,5 @@
-/* Normalisation + ReLU on NHWC pixels with per-channel mean/invstd (BN: batch statistics or
- * running ones; GN/LN: the image's group statistics expanded to channels). The statistics
+/* Normalisation + ReLU on NHWC pixels as a per-channel affine map from mean/invstd (BN: batch
+ * statistics or running ones; GN/LN: the image's group statistics expanded to channels). The statistics
  * are accumulated in double so that sum/sum-of-squares stays accurate. The per-pixel work is
  * done by the kernel set's microkernels (kernels/f32_norm__*.c). */
 #include <math.h>
@@ -34,19 +34,30 @@ void nl_group_stats(const nl_kernel_set *ks, size_t npix, int c, int groups, con
     }
 }
 
-void nl_norm_relu_forward(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
-                          const float *invstd, const float *gamma, const float *beta, float *out) {
-    ks->normrelu(npix, (size_t)c, x, mean, invstd, gamma, beta, out);
+void nl_norm_affine(int c, const float *mean, const float *invstd, const float *gamma, const float *beta, float *scale,
+                    float *shift) {
+    for (int ch = 0; ch < c; ch++) {
+        scale[ch] = gamma[ch] * invstd[ch];
+        shift[ch] = (float)((double)beta[ch] - (double)mean[ch] * (double)scale[ch]);
+    }
 }
 
-void nl_norm_relu_backward_sums(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
-                                const float *invstd, const float *gamma, const float *beta, const float *dout,
-                                double *sum_g, double *sum_gx) {
-    ks->normrelu_bwd(npix, (size_t)c, x, mean, invstd, gamma, beta, dout, sum_g, sum_gx);
+void nl_norm_relu_forward(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *scale,
+                          const float *shift, float *out) {
+    ks->normrelu(npix, (size_t)c, x, scale, shift, out);
 }
 
-void nl_norm_backward_dx(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *mean,
-                         const float *invstd, const float *gamma, const float *beta, const float *dout, const float *a,
-                         const float *b, float *dx) {
-    ks->norm_dx(npix, (size_t)c, x, mean, invstd, gamma, beta, dout, a, b, dx);
+void nl_norm_relu_backward_sums(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *scale,
+                                const float *shift, const float *dout, double *sum_g, double *sum_gx) {
+    ks->normrelu_bwd(npix, (size_t)c, x, scale, shift, dout, sum_g, sum_gx);
+}
+
+void nl_norm_dx_coefs(double invstd, double mean, double A, double B, float *k2, float *k3) {
+    *k2 = (float)(-invstd * invstd * B);
+    *k3 = (float)(invstd * invstd * B * mean - invstd * A);
+}
+
+void nl_norm_backward_dx(const nl_kernel_set *ks, size_t npix, int c, const float *x, const float *scale,
+                         const float *shift, const float *dout, const float *k2, const float *k3, float *dx) {
+    ks->norm_dx(npix, (size_t)c, x, scale, shift, dout, k2, k3, dx);
 }

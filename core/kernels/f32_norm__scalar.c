@@ -12,46 +12,42 @@ void nl_f32_chansum__scalar(size_t npix, size_t c, const float *x, double *sum, 
     }
 }
 
-void nl_f32_normrelu__scalar(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                             const float *gamma, const float *beta, float *out) {
+void nl_f32_normrelu__scalar(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
+                             float *out) {
     for (size_t p = 0; p < npix; p++) {
         const float *px = x + p * c;
         float *po = out + p * c;
         for (size_t ch = 0; ch < c; ch++) {
-            float v = gamma[ch] * ((px[ch] - mean[ch]) * invstd[ch]) + beta[ch];
+            float v = px[ch] * scale[ch] + shift[ch];
             po[ch] = v > 0.0f ? v : 0.0f;
         }
     }
 }
 
-void nl_f32_normrelu_bwd__scalar(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                                 const float *gamma, const float *beta, const float *dout, double *sum_g,
-                                 double *sum_gx) {
+void nl_f32_normrelu_bwd__scalar(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
+                                 const float *dout, double *sum_g, double *sum_gx) {
     for (size_t p = 0; p < npix; p++) {
         const float *px = x + p * c;
         const float *pd = dout + p * c;
         for (size_t ch = 0; ch < c; ch++) {
-            float xhat = (px[ch] - mean[ch]) * invstd[ch];
-            float v = gamma[ch] * xhat + beta[ch];
+            float v = px[ch] * scale[ch] + shift[ch];
             float g = v > 0.0f ? pd[ch] : 0.0f;
             sum_g[ch] += (double)g;
-            sum_gx[ch] += (double)g * (double)xhat;
+            sum_gx[ch] += (double)g * (double)px[ch];
         }
     }
 }
 
-void nl_f32_norm_dx__scalar(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                            const float *gamma, const float *beta, const float *dout, const float *a, const float *b,
-                            float *dx) {
+void nl_f32_norm_dx__scalar(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
+                            const float *dout, const float *k2, const float *k3, float *dx) {
     for (size_t p = 0; p < npix; p++) {
         const float *px = x + p * c;
         const float *pd = dout + p * c;
         float *po = dx + p * c;
         for (size_t ch = 0; ch < c; ch++) {
-            float xhat = (px[ch] - mean[ch]) * invstd[ch];
-            float v = gamma[ch] * xhat + beta[ch];
+            float v = px[ch] * scale[ch] + shift[ch];
             float g = v > 0.0f ? pd[ch] : 0.0f;
-            po[ch] = invstd[ch] * ((gamma[ch] * g - a[ch]) - xhat * b[ch]);
+            po[ch] = (g * scale[ch] + px[ch] * k2[ch]) + k3[ch];
         }
     }
 }

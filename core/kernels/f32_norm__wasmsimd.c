@@ -50,8 +50,8 @@ void nl_f32_chansum__wasmsimd(size_t npix, size_t c, const float *x, double *sum
             }
 }
 
-void nl_f32_normrelu__wasmsimd(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                               const float *gamma, const float *beta, float *out) {
+void nl_f32_normrelu__wasmsimd(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
+                               float *out) {
     const v128_t zero = wasm_f32x4_splat(0.0f);
     size_t cv = c & ~(size_t)3;
     for (size_t p = 0; p < npix; p++) {
@@ -59,29 +59,26 @@ void nl_f32_normrelu__wasmsimd(size_t npix, size_t c, const float *x, const floa
         float *po = out + p * c;
         size_t ch = 0;
         for (; ch < cv; ch += 4) {
-            v128_t t = wasm_f32x4_sub(wasm_v128_load(px + ch), wasm_v128_load(mean + ch));
-            t = wasm_f32x4_mul(t, wasm_v128_load(invstd + ch));
-            t = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(gamma + ch), t), wasm_v128_load(beta + ch));
+            v128_t t = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(px + ch), wasm_v128_load(scale + ch)),
+                                      wasm_v128_load(shift + ch));
             wasm_v128_store(po + ch, wasm_f32x4_pmax(zero, t)); /* 0 < t ? t : 0 */
         }
         for (; ch < c; ch++) {
-            float v = gamma[ch] * ((px[ch] - mean[ch]) * invstd[ch]) + beta[ch];
+            float v = px[ch] * scale[ch] + shift[ch];
             po[ch] = v > 0.0f ? v : 0.0f;
         }
     }
 }
 
 INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0, const float *x,
-                               const float *mean, const float *invstd, const float *gamma, const float *beta,
-                               const float *dout, double *sum_g, double *sum_gx) {
+                               const float *scale, const float *shift, const float *dout, double *sum_g,
+                               double *sum_gx) {
     const v128_t zero = wasm_f32x4_splat(0.0f);
-    v128_t m[2], s[2], ga[2], be[2], sg[4], sx[4]; /* NV <= 2 */
+    v128_t sc[2], sh[2], sg[4], sx[4]; /* NV <= 2 */
     NL_UNROLL
     for (size_t v = 0; v < NV; v++) {
-        m[v] = wasm_v128_load(mean + c0 + 4 * v);
-        s[v] = wasm_v128_load(invstd + c0 + 4 * v);
-        ga[v] = wasm_v128_load(gamma + c0 + 4 * v);
-        be[v] = wasm_v128_load(beta + c0 + 4 * v);
+        sc[v] = wasm_v128_load(scale + c0 + 4 * v);
+        sh[v] = wasm_v128_load(shift + c0 + 4 * v);
     }
     NL_UNROLL
     for (size_t i = 0; i < 2 * NV; i++) {
@@ -92,14 +89,14 @@ INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0
         size_t off = p * c + c0;
         NL_UNROLL
         for (size_t v = 0; v < NV; v++) {
-            v128_t xhat = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + off + 4 * v), m[v]), s[v]);
-            v128_t y = wasm_f32x4_add(wasm_f32x4_mul(ga[v], xhat), be[v]);
+            v128_t xv = wasm_v128_load(x + off + 4 * v);
+            v128_t y = wasm_f32x4_add(wasm_f32x4_mul(xv, sc[v]), sh[v]);
             v128_t g = wasm_v128_and(wasm_f32x4_gt(y, zero), wasm_v128_load(dout + off + 4 * v));
             v128_t glo = wasm_f64x2_promote_low_f32x4(g), ghi = promote_hi(g);
             sg[2 * v] = wasm_f64x2_add(sg[2 * v], glo);
             sg[2 * v + 1] = wasm_f64x2_add(sg[2 * v + 1], ghi);
-            sx[2 * v] = wasm_f64x2_add(sx[2 * v], wasm_f64x2_mul(glo, wasm_f64x2_promote_low_f32x4(xhat)));
-            sx[2 * v + 1] = wasm_f64x2_add(sx[2 * v + 1], wasm_f64x2_mul(ghi, promote_hi(xhat)));
+            sx[2 * v] = wasm_f64x2_add(sx[2 * v], wasm_f64x2_mul(glo, wasm_f64x2_promote_low_f32x4(xv)));
+            sx[2 * v + 1] = wasm_f64x2_add(sx[2 * v + 1], wasm_f64x2_mul(ghi, promote_hi(xv)));
         }
     }
     NL_UNROLL
@@ -109,27 +106,24 @@ INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0
     }
 }
 
-void nl_f32_normrelu_bwd__wasmsimd(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                                   const float *gamma, const float *beta, const float *dout, double *sum_g,
-                                   double *sum_gx) {
+void nl_f32_normrelu_bwd__wasmsimd(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
+                                   const float *dout, double *sum_g, double *sum_gx) {
     size_t c0 = 0;
-    for (; c0 + 8 <= c; c0 += 8) normrelu_bwd_block(2, npix, c, c0, x, mean, invstd, gamma, beta, dout, sum_g, sum_gx);
-    for (; c0 + 4 <= c; c0 += 4) normrelu_bwd_block(1, npix, c, c0, x, mean, invstd, gamma, beta, dout, sum_g, sum_gx);
+    for (; c0 + 8 <= c; c0 += 8) normrelu_bwd_block(2, npix, c, c0, x, scale, shift, dout, sum_g, sum_gx);
+    for (; c0 + 4 <= c; c0 += 4) normrelu_bwd_block(1, npix, c, c0, x, scale, shift, dout, sum_g, sum_gx);
     if (c0 < c)
         for (size_t p = 0; p < npix; p++)
             for (size_t ch = c0; ch < c; ch++) {
                 size_t i = p * c + ch;
-                float xhat = (x[i] - mean[ch]) * invstd[ch];
-                float v = gamma[ch] * xhat + beta[ch];
+                float v = x[i] * scale[ch] + shift[ch];
                 float g = v > 0.0f ? dout[i] : 0.0f;
                 sum_g[ch] += (double)g;
-                sum_gx[ch] += (double)g * (double)xhat;
+                sum_gx[ch] += (double)g * (double)x[i];
             }
 }
 
-void nl_f32_norm_dx__wasmsimd(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                              const float *gamma, const float *beta, const float *dout, const float *a,
-                              const float *b, float *dx) {
+void nl_f32_norm_dx__wasmsimd(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
+                              const float *dout, const float *k2, const float *k3, float *dx) {
     const v128_t zero = wasm_f32x4_splat(0.0f);
     size_t cv = c & ~(size_t)3;
     for (size_t p = 0; p < npix; p++) {
@@ -137,19 +131,16 @@ void nl_f32_norm_dx__wasmsimd(size_t npix, size_t c, const float *x, const float
         float *po = dx + p * c;
         size_t ch = 0;
         for (; ch < cv; ch += 4) {
-            v128_t s = wasm_v128_load(invstd + ch), ga = wasm_v128_load(gamma + ch);
-            v128_t xhat = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(px + ch), wasm_v128_load(mean + ch)), s);
-            v128_t y = wasm_f32x4_add(wasm_f32x4_mul(ga, xhat), wasm_v128_load(beta + ch));
+            v128_t xv = wasm_v128_load(px + ch), sc = wasm_v128_load(scale + ch);
+            v128_t y = wasm_f32x4_add(wasm_f32x4_mul(xv, sc), wasm_v128_load(shift + ch));
             v128_t g = wasm_v128_and(wasm_f32x4_gt(y, zero), wasm_v128_load(pd + ch));
-            v128_t t = wasm_f32x4_sub(wasm_f32x4_mul(ga, g), wasm_v128_load(a + ch));
-            t = wasm_f32x4_sub(t, wasm_f32x4_mul(xhat, wasm_v128_load(b + ch)));
-            wasm_v128_store(po + ch, wasm_f32x4_mul(s, t));
+            v128_t t = wasm_f32x4_add(wasm_f32x4_mul(g, sc), wasm_f32x4_mul(xv, wasm_v128_load(k2 + ch)));
+            wasm_v128_store(po + ch, wasm_f32x4_add(t, wasm_v128_load(k3 + ch)));
         }
         for (; ch < c; ch++) {
-            float xhat = (px[ch] - mean[ch]) * invstd[ch];
-            float v = gamma[ch] * xhat + beta[ch];
+            float v = px[ch] * scale[ch] + shift[ch];
             float g = v > 0.0f ? pd[ch] : 0.0f;
-            po[ch] = invstd[ch] * ((gamma[ch] * g - a[ch]) - xhat * b[ch]);
+            po[ch] = (g * scale[ch] + px[ch] * k2[ch]) + k3[ch];
         }
     }
 }

@@ -82,31 +82,27 @@ typedef struct {
 
 /* sum[ch] += x; sumsq[ch] += x*x (both in double). */
 typedef void (*nl_chansum_fn)(size_t npix, size_t c, const float *x, double *sum, double *sumsq);
-/* out = relu(gamma * ((x - mean) * invstd) + beta), in that operation order. */
-typedef void (*nl_normrelu_fn)(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                               const float *gamma, const float *beta, float *out);
-/* Backward of relu(norm(x)) up to the norm output: xhat = (x - mean) * invstd;
- * g = gamma * xhat + beta > 0 ? dout : 0 (the ReLU's mask); adds sum_g[ch] += g and
- * sum_gx[ch] += (double)g * (double)xhat. Writes nothing else. */
-typedef void (*nl_normrelu_bwd_fn)(size_t npix, size_t c, const float *x, const float *mean,
-                                   const float *invstd, const float *gamma, const float *beta,
+/* out = relu(x * scale + shift) (scale = gamma * invstd, shift = beta - mean * scale, per
+ * channel); relu(v) = v > 0 ? v : +0. */
+typedef void (*nl_normrelu_fn)(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
+                               float *out);
+/* Backward of relu(x * scale + shift) up to the norm: g = x * scale + shift > 0 ? dout : 0 (the
+ * ReLU's mask); adds sum_g[ch] += g and sum_gx[ch] += (double)g * (double)x. Writes nothing
+ * else. */
+typedef void (*nl_normrelu_bwd_fn)(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
                                    const float *dout, double *sum_g, double *sum_gx);
-/* dx = invstd * ((gamma * g - a) - xhat * b), with xhat and g recomputed as above; dx may be
- * dout (in place). */
-typedef void (*nl_norm_dx_fn)(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,
-                              const float *gamma, const float *beta, const float *dout, const float *a,
-                              const float *b, float *dx);
+/* dx = (g * scale + x * k2) + k3 per channel, g recomputed as above; dx may be dout. */
+typedef void (*nl_norm_dx_fn)(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
+                              const float *dout, const float *k2, const float *k3, float *dx);
 
 #define NL_DECLARE_NORM(isa)                                                                                      \
     void nl_f32_chansum__##isa(size_t npix, size_t c, const float *x, double *sum, double *sumsq);              \
-    void nl_f32_normrelu__##isa(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,  \
-                                const float *gamma, const float *beta, float *out);                             \
-    void nl_f32_normrelu_bwd__##isa(size_t npix, size_t c, const float *x, const float *mean,                    \
-                                    const float *invstd, const float *gamma, const float *beta,                 \
-                                    const float *dout, double *sum_g, double *sum_gx);                          \
-    void nl_f32_norm_dx__##isa(size_t npix, size_t c, const float *x, const float *mean, const float *invstd,   \
-                               const float *gamma, const float *beta, const float *dout, const float *a,        \
-                               const float *b, float *dx)
+    void nl_f32_normrelu__##isa(size_t npix, size_t c, const float *x, const float *scale, const float *shift,  \
+                                float *out);                                                                    \
+    void nl_f32_normrelu_bwd__##isa(size_t npix, size_t c, const float *x, const float *scale,                   \
+                                    const float *shift, const float *dout, double *sum_g, double *sum_gx);      \
+    void nl_f32_norm_dx__##isa(size_t npix, size_t c, const float *x, const float *scale, const float *shift,   \
+                               const float *dout, const float *k2, const float *k3, float *dx)
 NL_DECLARE_NORM(scalar);
 NL_DECLARE_NORM(wasmsimd);
 NL_DECLARE_NORM(avx512);

@@ -214,15 +214,18 @@ static void check_norm(const nl_kernel_set *ks) {
         float *x = malloc(sizeof(float) * n), *dout = malloc(sizeof(float) * n);
         float *o1 = malloc(sizeof(float) * n), *o2 = malloc(sizeof(float) * n);
         float *g1 = malloc(sizeof(float) * n), *g2 = malloc(sizeof(float) * n);
-        float prm[6][100];
+        float prm[4][100]; /* scale, shift, k2, k3 */
         double d1[4][100], d2[4][100];
         fill(x, n);
         fill(dout, n);
-        for (int i = 0; i < 6; i++) fill(prm[i], c);
-        for (size_t ch = 0; ch < c; ch++) prm[1][ch] = 0.5f + 2.0f * nl_rng_uniform(&rng); /* invstd > 0 */
-        /* put some x exactly on the mean, so the ReLU sees gamma*0+beta (kinks at beta = 0, -0) */
-        for (size_t i = 0; i < n; i += 5) x[i] = prm[0][i % c];
-        for (size_t ch = 0; ch < c; ch += 3) prm[3][ch] = ch % 2 ? 0.0f : -0.0f;
+        for (int i = 0; i < 4; i++) fill(prm[i], c);
+        /* put some x where x * scale + shift is exactly 0 (+0 or -0: the ReLU's kink) */
+        for (size_t i = 0; i < n; i += 5) {
+            size_t ch = i % c;
+            x[i] = 0.5f;
+            prm[0][ch] = 2.0f;
+            prm[1][ch] = ch % 2 ? -1.0f : 1.0f;
+        }
         for (int i = 0; i < 4; i++)
             for (size_t ch = 0; ch < c; ch++) d1[i][ch] = d2[i][ch] = (double)rnd();
 
@@ -230,20 +233,20 @@ static void check_norm(const nl_kernel_set *ks) {
         ks->chansum(npix, c, x, d2[0], d2[1]);
         int ok = !memcmp(d1[0], d2[0], sizeof(double) * c) && !memcmp(d1[1], d2[1], sizeof(double) * c);
 
-        nl_f32_normrelu__scalar(npix, c, x, prm[0], prm[1], prm[2], prm[3], o1);
-        ks->normrelu(npix, c, x, prm[0], prm[1], prm[2], prm[3], o2);
+        nl_f32_normrelu__scalar(npix, c, x, prm[0], prm[1], o1);
+        ks->normrelu(npix, c, x, prm[0], prm[1], o2);
         ok = ok && !memcmp(o1, o2, sizeof(float) * n);
 
-        nl_f32_normrelu_bwd__scalar(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, d1[2], d1[3]);
-        ks->normrelu_bwd(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, d2[2], d2[3]);
+        nl_f32_normrelu_bwd__scalar(npix, c, x, prm[0], prm[1], dout, d1[2], d1[3]);
+        ks->normrelu_bwd(npix, c, x, prm[0], prm[1], dout, d2[2], d2[3]);
         ok = ok && !memcmp(d1[2], d2[2], sizeof(double) * c) && !memcmp(d1[3], d2[3], sizeof(double) * c);
 
-        nl_f32_norm_dx__scalar(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, prm[4], prm[5], g1);
-        ks->norm_dx(npix, c, x, prm[0], prm[1], prm[2], prm[3], dout, prm[4], prm[5], g2);
+        nl_f32_norm_dx__scalar(npix, c, x, prm[0], prm[1], dout, prm[2], prm[3], g1);
+        ks->norm_dx(npix, c, x, prm[0], prm[1], dout, prm[2], prm[3], g2);
         ok = ok && !memcmp(g1, g2, sizeof(float) * n);
         /* in place (dx == dout), as the network does */
         memcpy(g2, dout, sizeof(float) * n);
-        ks->norm_dx(npix, c, x, prm[0], prm[1], prm[2], prm[3], g2, prm[4], prm[5], g2);
+        ks->norm_dx(npix, c, x, prm[0], prm[1], g2, prm[2], prm[3], g2);
         ok = ok && !memcmp(g1, g2, sizeof(float) * n);
         if (!ok) {
             bad = 1;
