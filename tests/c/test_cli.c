@@ -98,6 +98,16 @@ int main(void) {
     if (png) CHECK(png_len > 8 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
     free(png);
 
+    /* ---- weight statistics for the regularisation study ---- */
+    snprintf(args, sizeof args, "weights --load %s/bn.ckpt --threshold 0.01", dir);
+    CHECK(run(args) == 0);
+    char *ws = slurp("out.txt");
+    double share = json_number(ws, "conv_near_zero_share");
+    CHECK_MSG(share >= 0.0 && share <= 1.0, "near-zero share %g", share);
+    CHECK(json_number(ws, "conv_weights") > 40000);
+    free(ws);
+    expect_error("weights --threshold -1", 2, "--threshold");
+
     /* ---- summary: every default model is under the 50,000 budget ---- */
     const char *norms[] = {"bn", "gn", "ln"};
     for (int i = 0; i < 3; i++) {

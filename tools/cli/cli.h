@@ -35,6 +35,7 @@ int cmd_describe(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_confusion(int argc, char **argv);
+int cmd_weights(int argc, char **argv);
 
 /* Loads the data set named by o->data, applying the limits. Prints the error itself. */
 int cli_load_data(const cli_options *o, nl_cifar *data);

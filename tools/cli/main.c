@@ -20,6 +20,7 @@ void cli_print_usage(FILE *f) {
           "  plot     --metrics A.jsonl[,B.jsonl...] [--labels BN,GN,...] --out FILE.png [--title T]\n"
           "           loss, accuracy, gap and learning-rate curves of train --metrics-out files\n"
           "  confusion --data PATH --load FILE --out FILE.png [--threads N]   test-set confusion matrix\n"
+          "  weights  --load CKPT [--threshold 1e-3]   share of near-zero weights, L1/L2 norms (JSON)\n"
           "model options: --model default|reference --groups N --group-size N --widths a,b,...(10)\n"
           "               --pads p,p,...(10) --skips FROM-TO,... (layer names, e.g. P1-c6,C7-C9) --dropout P\n"
           "               --model-json FILE (a description written by describe/export; train, summary, bench)\n"
@@ -46,6 +47,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "predict")) return cmd_predict(argc, argv);
     if (!strcmp(cmd, "plot")) return cmd_plot(argc, argv);
     if (!strcmp(cmd, "confusion")) return cmd_confusion(argc, argv);
-    fprintf(stderr, "normlab: unknown command '%s' (try: train, eval, summary, bench, export, import, describe, predict, plot, confusion; --help for options)\n", cmd);
+    if (!strcmp(cmd, "weights")) return cmd_weights(argc, argv);
+    fprintf(stderr, "normlab: unknown command '%s' (try: train, eval, summary, bench, export, import, describe, predict, plot, confusion, weights; --help for options)\n", cmd);
     return EXIT_USAGE;
 }
