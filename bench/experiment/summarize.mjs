@@ -1,0 +1,71 @@
+// Turns the experiment's metrics files into RESULTS.md tables: per variant the mean and spread
+// (min..max) over seeds of best and final train/test accuracy, wall time and img/s; and the
+// L1/L2 study with the share of near-zero weights. Usage: node summarize.mjs RESULTS_DIR
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error('usage: node summarize.mjs RESULTS_DIR');
+  process.exit(2);
+}
+
+function readRun(file) {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+const pct = (x) => (100 * x).toFixed(2);
+function stats(xs) {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
+}
+const fmt = (s) => `${pct(s.mean)} ± ${pct(s.sd)} (${pct(s.min)}..${pct(s.max)})`;
+
+function summary(run) {
+  const last = run[run.length - 1];
+  return {
+    params: last.params,
+    epochs: run.length,
+    bestTrain: Math.max(...run.map((e) => e.train_acc)),
+    finalTrain: last.train_acc,
+    bestTest: Math.max(...run.map((e) => e.test_acc)),
+    finalTest: last.test_acc,
+    seconds: run.reduce((a, e) => a + e.seconds, 0),
+    ips: run.reduce((a, e) => a + e.images_per_sec, 0) / run.length,
+  };
+}
+
+const files = readdirSync(dir);
+const lines = ['# Experiment results', '',
+  'Produced by `bash bench/experiment/run.sh` (this file: `node bench/experiment/summarize.mjs`).',
+  'Accuracies in %, single-view test accuracy on the 10,000 test images; mean ± standard deviation',
+  '(min..max) over seeds. "best" is the best epoch, "final" the last one (the headline). Train accuracy',
+  'is measured on the augmented training batches during each epoch, as the CLI logs it.', '',
+  '| variant | params | seeds | epochs | final test acc | best test acc | final train acc | best train acc | wall time / run | img/s |',
+  '|---|---:|---:|---:|---|---|---|---|---:|---:|'];
+for (const norm of ['bn', 'gn', 'ln']) {
+  const runs = files.filter((f) => new RegExp(`^${norm}_s\\d+\\.jsonl$`).test(f)).sort()
+    .map((f) => summary(readRun(join(dir, f))));
+  if (!runs.length) continue;
+  const s = (k) => stats(runs.map((r) => r[k]));
+  lines.push(`| ${norm.toUpperCase()} | ${runs[0].params} | ${runs.length} | ${runs[0].epochs} | ${fmt(s('finalTest'))} | ` +
+    `${fmt(s('bestTest'))} | ${fmt(s('finalTrain'))} | ${fmt(s('bestTrain'))} | ` +
+    `${(s('seconds').mean / 60).toFixed(1)} min | ${s('ips').mean.toFixed(0)} |`);
+}
+const reg = [['reg_none', 'none (L2 0)'], ['reg_l1', 'L1 1e-4'], ['bn_s1', 'L2 5e-4 (default)'], ['reg_l1l2', 'L1 1e-4 + L2 5e-4']];
+if (reg.some(([n]) => existsSync(join(dir, `${n}.jsonl`)))) {
+  lines.push('', '## BN with L1 / L2 regularisation (seed 1)', '',
+    '| regularisation | final test acc | best test acc | final train acc | conv weights with abs < 1e-3 | conv L1 norm | conv L2 norm |',
+    '|---|---:|---:|---:|---:|---:|---:|');
+  for (const [name, label] of reg) {
+    const m = join(dir, `${name}.jsonl`);
+    if (!existsSync(m)) continue;
+    const r = summary(readRun(m));
+    const wf = join(dir, `${name}.weights.json`);
+    const w = existsSync(wf) ? JSON.parse(readFileSync(wf, 'utf8')) : null;
+    lines.push(`| ${label} | ${pct(r.finalTest)} | ${pct(r.bestTest)} | ${pct(r.finalTrain)} | ` +
+      `${w ? (100 * w.conv_near_zero_share).toFixed(2) + ' %' : '-'} | ${w ? w.conv_l1.toFixed(1) : '-'} | ${w ? w.conv_l2.toFixed(2) : '-'} |`);
+  }
+}
+console.log(lines.join('\n'));
