@@ -39,6 +39,16 @@ int cmd_weights(int argc, char **argv);
 
 /* Loads the data set named by o->data, applying the limits. Prints the error itself. */
 int cli_load_data(const cli_options *o, nl_cifar *data);
+/* A checkpoint evaluated on the test set (eval, confusion). */
+typedef struct {
+    nl_trainer *t;
+    nl_cifar data;
+    nl_eval_result ev;
+} cli_evaluated;
+/* Loads o->load and o->data and evaluates the test set; prints the error itself. On success
+ * free with cli_evaluated_free. */
+int cli_load_and_evaluate(const cli_options *o, cli_evaluated *e);
+void cli_evaluated_free(cli_evaluated *e);
 /* Prints the parameter and receptive-field tables. */
 int cli_print_report(FILE *f, const nl_model_desc *d);
 /* Prints loss, accuracy, per-class accuracy and the confusion matrix. */

@@ -177,26 +177,9 @@ int cmd_confusion(int argc, char **argv) {
         fprintf(stderr, "normlab: confusion needs --data PATH, --load FILE (a checkpoint) and --out FILE.png\n");
         return EXIT_USAGE;
     }
-    nl_status st;
-    nl_trainer *t = nl_checkpoint_load_file(o.load, o.cfg.threads, &st);
-    if (!t) {
-        fprintf(stderr, "normlab: %s\n", st.msg);
-        return EXIT_RUNTIME;
-    }
-    nl_cifar data;
-    if ((rc = cli_load_data(&o, &data))) {
-        nl_trainer_free(t);
-        return rc;
-    }
-    nl_eval_result ev;
-    if (nl_trainer_evaluate(t, &data.test, &ev, &st)) {
-        fprintf(stderr, "normlab: %s\n", st.msg);
-        rc = EXIT_RUNTIME;
-    } else {
-        rc = render(&ev, &data, nl_norm_name(nl_trainer_layout(t)->desc.norm), out);
-        nl_eval_result_free(&ev);
-    }
-    nl_trainer_free(t);
-    nl_cifar_free(&data);
+    cli_evaluated e;
+    if ((rc = cli_load_and_evaluate(&o, &e))) return rc;
+    rc = render(&e.ev, &e.data, nl_norm_name(nl_trainer_layout(e.t)->desc.norm), out);
+    cli_evaluated_free(&e);
     return rc;
 }

@@ -53,28 +53,38 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "normlab: eval needs --load FILE (a checkpoint written by train --save)\n");
         return EXIT_USAGE;
     }
+    cli_evaluated e;
+    if ((rc = cli_load_and_evaluate(&o, &e))) return rc;
+    cli_print_eval(stdout, &e.ev, &e.data);
+    if (o.misclassified)
+        rc = write_grid(o.misclassified, &e.ev, &e.data, o.by_confidence, nl_norm_name(nl_trainer_layout(e.t)->desc.norm));
+    cli_evaluated_free(&e);
+    return rc;
+}
+
+int cli_load_and_evaluate(const cli_options *o, cli_evaluated *e) {
     nl_status st;
-    nl_trainer *t = nl_checkpoint_load_file(o.load, o.cfg.threads, &st);
-    if (!t) {
+    e->t = nl_checkpoint_load_file(o->load, o->cfg.threads, &st);
+    if (!e->t) {
         fprintf(stderr, "normlab: %s\n", st.msg);
         return EXIT_RUNTIME;
     }
-    nl_cifar data;
-    if ((rc = cli_load_data(&o, &data))) {
-        nl_trainer_free(t);
+    int rc = cli_load_data(o, &e->data);
+    if (rc) {
+        nl_trainer_free(e->t);
         return rc;
     }
-    nl_eval_result ev;
-    if (nl_trainer_evaluate(t, &data.test, &ev, &st)) {
+    if (nl_trainer_evaluate(e->t, &e->data.test, &e->ev, &st)) {
         fprintf(stderr, "normlab: %s\n", st.msg);
-        rc = EXIT_RUNTIME;
-    } else {
-        cli_print_eval(stdout, &ev, &data);
-        if (o.misclassified)
-            rc = write_grid(o.misclassified, &ev, &data, o.by_confidence, nl_norm_name(nl_trainer_layout(t)->desc.norm));
-        nl_eval_result_free(&ev);
+        nl_trainer_free(e->t);
+        nl_cifar_free(&e->data);
+        return EXIT_RUNTIME;
     }
-    nl_trainer_free(t);
-    nl_cifar_free(&data);
-    return rc;
+    return 0;
+}
+
+void cli_evaluated_free(cli_evaluated *e) {
+    nl_eval_result_free(&e->ev);
+    nl_trainer_free(e->t);
+    nl_cifar_free(&e->data);
 }
