@@ -102,7 +102,7 @@ test('invalid settings show inline messages and block training', async () => {
   assert.match(await page.textContent('[data-msg="batch"]'), /Larger than the training set \(480/);
   await page.screenshot({ path: artifactPath('playground-1280-invalid.png') });
   // restore; the URL hash only changes for valid settings
-  await page.fill('#f-maxLr', '0.05');
+  await page.fill('#f-maxLr', '0.1');
   await page.fill('#f-epochs', '2');
   await page.fill('#f-l2', '0.0005');
   await page.fill('#f-batch', '32');
@@ -244,7 +244,8 @@ test('exports: PNG, CSV, JSON and a checkpoint that loads back', async () => {
     const m = out.match(/accuracy ([\d.]+)% \((\d+) images\)/);
     assert.ok(m, out);
     assert.equal(Number(m[2]), 128);
-    assert.equal(Number(m[1]), Number((before[1].acc * 100).toFixed(2)), 'the CLI gets the page\'s test accuracy');
+    // the CLI prints 2 decimals (C rounds 40.625 to 40.62, JS's toFixed to 40.63): compare within rounding
+    assert.ok(Math.abs(Number(m[1]) - before[1].acc * 100) <= 0.0051, `the CLI gets the page's test accuracy: ${m[1]} vs ${before[1].acc * 100}`);
   }
   // weights for PyTorch (safetensors: 8-byte header length, then a JSON header)
   if (await page.evaluate(() => window.normlab.state.engine.safetensors)) {

@@ -7,14 +7,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+
+import { BATCH_NAMES, makeTarGz } from '../node/support_cifar.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 export const CHROMIUM = process.env.NL_CHROMIUM || '/usr/bin/chromium';
-export const BATCH_NAMES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin',
-  'data_batch_5.bin', 'test_batch.bin'];
-const CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+export { BATCH_NAMES };
 const COLOURS = [[220, 50, 50], [50, 200, 60], [60, 70, 220], [220, 210, 50], [210, 60, 210], [50, 200, 210],
   [140, 140, 140], [240, 150, 60], [100, 40, 150], [30, 100, 70]];
 
@@ -65,50 +64,6 @@ export function makeBatches(nTrain = 480, nTest = 128, seed = 7) {
   }
   batches.push(makeBatch(nTest, seed * 100 + 99, 0.2));
   return batches;
-}
-
-function tarHeader(name, size, type) {
-  const h = Buffer.alloc(512);
-  const put = (off, len, s) => h.write(s, off, len, 'latin1');
-  const octal = (v, len) => v.toString(8).padStart(len - 1, '0') + '\0';
-  put(0, 100, name);
-  put(100, 8, type === '5' ? '0000755\0' : '0000644\0');
-  put(108, 8, octal(1000, 8));
-  put(116, 8, octal(1000, 8));
-  put(124, 12, octal(size, 12));
-  put(136, 12, octal(1262304000, 12));
-  put(148, 8, '        ');
-  put(156, 1, type);
-  put(257, 6, 'ustar\0');
-  put(263, 2, '00');
-  let sum = 0;
-  for (const b of h) sum += b;
-  put(148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
-  return h;
-}
-
-/** A tar archive of [name, bytes|null] entries (null: a folder). */
-export function makeTar(entries) {
-  const parts = [];
-  for (const [name, data] of entries) {
-    parts.push(tarHeader(name, data ? data.length : 0, data ? '0' : '5'));
-    if (data) {
-      parts.push(Buffer.from(data.buffer, data.byteOffset, data.length));
-      const pad = (512 - (data.length % 512)) % 512;
-      if (pad) parts.push(Buffer.alloc(pad));
-    }
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
-}
-
-/** cifar-10-binary.tar.gz in the official layout. */
-export function makeTarGz(batches) {
-  const dir = 'cifar-10-batches-bin/';
-  const entries = [[dir, null], [dir + 'batches.meta.txt', Buffer.from(CLASS_NAMES.join('\n') + '\n\n')]];
-  BATCH_NAMES.forEach((n, i) => entries.push([dir + n, batches[i]]));
-  entries.push([dir + 'readme.html', Buffer.from('<html>synthetic</html>\n')]);
-  return gzipSync(makeTar(entries));
 }
 
 /**
