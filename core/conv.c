@@ -62,18 +62,27 @@ size_t nl_conv_scratch_floats(const nl_conv_dims *d) {
     return pad_region(d) + px * round_nr((size_t)d->co);
 }
 
+/* Plain loops rather than memcpy/memset: rows are short (and in Wasm without bulk memory,
+ * memcpy of 512 bytes or more calls out to JavaScript). */
+static inline void zero_floats(float *d, size_t n) {
+    for (size_t i = 0; i < n; i++) d[i] = 0.0f;
+}
+static inline void copy_floats(float *restrict d, const float *restrict s, size_t n) {
+    for (size_t i = 0; i < n; i++) d[i] = s[i];
+}
+
 /* x[h][w][c] -> out[h+2pad][w+2pad][c] with a zero border; returns x itself when pad is 0. */
 static const float *pad_image(const float *x, int h, int w, int c, int pad, float *out) {
     if (!pad) return x;
-    size_t wp = (size_t)w + 2 * pad, row = (size_t)w * c;
-    memset(out, 0, sizeof(float) * wp * pad * c);
-    float *o = out + wp * pad * c;
-    for (int y = 0; y < h; y++, o += wp * c) {
-        memset(o, 0, sizeof(float) * pad * c);
-        memcpy(o + (size_t)pad * c, x + (size_t)y * row, sizeof(float) * row);
-        memset(o + (size_t)pad * c + row, 0, sizeof(float) * pad * c);
+    size_t wp = (size_t)w + 2 * pad, row = (size_t)w * c, edge = (size_t)pad * c;
+    zero_floats(out, wp * pad * c + edge);
+    float *o = out + wp * pad * c + edge;
+    for (int y = 0; y < h; y++) {
+        copy_floats(o, x + (size_t)y * row, row);
+        zero_floats(o + row, 2 * edge); /* right border of this row, left border of the next */
+        o += wp * c;
     }
-    memset(o, 0, sizeof(float) * wp * pad * c);
+    zero_floats(o - edge, wp * pad * c);
     return out;
 }
 

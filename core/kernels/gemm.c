@@ -117,11 +117,12 @@ void nl_pack_b_panels(size_t nr, size_t kc, size_t n, const float *b, size_t ldb
     for (size_t p = 0; p < panels; p++) {
         size_t nc = n - p * nr < nr ? n - p * nr : nr;
         float *dst = out + p * kc * nr;
-        for (size_t k = 0; k < kc; k++) {
-            const float *src = b + k * ldb + p * nr;
-            float *d = dst + k * nr;
-            memcpy(d, src, nc * sizeof(float));
-            if (nc < nr) memset(d + nc, 0, (nr - nc) * sizeof(float));
+        const float *src = b + p * nr;
+        /* loops, not memcpy per row: the rows are short */
+        for (size_t k = 0; k < kc; k++, dst += nr, src += ldb) {
+            size_t j = 0;
+            for (; j < nc; j++) dst[j] = src[j];
+            for (; j < nr; j++) dst[j] = 0.0f;
         }
     }
 }
