@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import {
   BATCH_NAMES, RECORD_BYTES, baseName, classifyFiles, loadErrorMessage, sniff,
 } from '../../web/lib/datafiles.js';
-import { makeBatches, makeTar, makeTarGz } from '../browser/support.mjs';
+import { makeBatches } from '../browser/support.mjs';
+import { makeTar, makeTarGz } from './support_cifar.mjs';
 
 const sized = (names, size = RECORD_BYTES * 10) => names.map((name) => ({ name, size }));
 
