@@ -1,11 +1,12 @@
 /* Indirect GEMM microkernel (convolution forward / backward data), 16 rows x 16 columns, AVX-512
- * (native only). Partial row blocks run a 8- or 4-row body. */
+ * (native only). Partial row blocks run a 12-, 8- or 4-row body. */
 #if defined(NL_WIDE_KERNELS) && defined(__AVX512F__)
 #include "f32_igemm_avx512.h"
 
 void nl_f32_igemm_16x16__avx512(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a,
                                 const float *b, float *c, size_t c_row_stride, int accumulate) {
-    if (mr > 8) nl_igemm_avx512_tile(16, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
+    if (mr > 12) nl_igemm_avx512_tile(16, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
+    else if (mr > 8) nl_igemm_avx512_tile(12, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
     else if (mr > 4) nl_igemm_avx512_tile(8, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
     else nl_igemm_avx512_tile(4, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
 }

@@ -60,10 +60,12 @@ NL_DECLARE_IGEMM(nl_f32_igemm_4x8__scalar);
 NL_DECLARE_IGEMM(nl_f32_igemm_4x8__wasmsimd);
 NL_DECLARE_IGEMM(nl_f32_igemm_2x16__wasmsimd);
 NL_DECLARE_IGEMM(nl_f32_igemm_16x16__avx512);
+NL_DECLARE_IGEMM(nl_f32_igemm_16x8__avx512);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__scalar);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__wasmsimd);
 NL_DECLARE_WGRAD(nl_f32_wgrad_2x16__wasmsimd);
 NL_DECLARE_WGRAD(nl_f32_wgrad_16x16__avx512);
+NL_DECLARE_WGRAD(nl_f32_wgrad_16x8__avx512);
 
 typedef struct {
     size_t mr, nr;
