@@ -62,12 +62,18 @@ size_t nl_conv_scratch_floats(const nl_conv_dims *d) {
     return pad_region(d) + px * round_nr((size_t)d->co);
 }
 
-/* Plain loops rather than memcpy/memset: rows are short (and in Wasm without bulk memory,
- * memcpy of 512 bytes or more calls out to JavaScript). */
-static inline void zero_floats(float *d, size_t n) {
+/* Plain loops rather than memcpy/memset: rows are short, and in Wasm without bulk memory a
+ * memcpy of 512 bytes or more calls out to JavaScript. no_builtin keeps clang from turning the
+ * loops back into library calls. */
+#if defined(__clang__)
+#define NL_NO_MEMCPY __attribute__((no_builtin("memcpy", "memset")))
+#else
+#define NL_NO_MEMCPY
+#endif
+static NL_NO_MEMCPY void zero_floats(float *d, size_t n) {
     for (size_t i = 0; i < n; i++) d[i] = 0.0f;
 }
-static inline void copy_floats(float *restrict d, const float *restrict s, size_t n) {
+static NL_NO_MEMCPY void copy_floats(float *restrict d, const float *restrict s, size_t n) {
     for (size_t i = 0; i < n; i++) d[i] = s[i];
 }
 
