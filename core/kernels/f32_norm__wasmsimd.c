@@ -1,7 +1,7 @@
 /* Normalisation kernels, SIMD128 (lanes = channels of one pixel; see nl_kernels.h for the
- * definitions). Reductions keep one double accumulator per channel and walk the pixels in
- * order, a block of channels at a time so the accumulators stay in registers; channels past
- * the last multiple of 4 take the scalar path. Same bits as the scalar reference. */
+ * definitions). Reductions sum each block of NL_STAT_BLOCK pixels in float, 4 channels at a
+ * time, then add the block into the double accumulators; channels past the last multiple of
+ * 4 take the scalar path. Same bits as the scalar reference. */
 #include "nl_kernels.h"
 #include "nl_simd128.h"
 
@@ -9,45 +9,38 @@
 
 INLINE v128_t promote_hi(v128_t x) { return wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x, x, 1, 1)); }
 
-/* channels [c0, c0 + 4 NV) of every pixel */
-INLINE void chansum_block(const size_t NV, size_t npix, size_t c, size_t c0, const float *x, double *sum,
-                          double *sumsq) {
-    v128_t s[4], q[4]; /* fixed sizes (not VLAs): NV <= 2 */
-    NL_UNROLL
-    for (size_t i = 0; i < 2 * NV; i++) {
-        s[i] = wasm_v128_load(sum + c0 + 2 * i);
-        q[i] = wasm_v128_load(sumsq + c0 + 2 * i);
-    }
-    const float *px = x + c0;
-    for (size_t p = 0; p < npix; p++, px += c) {
-        NL_UNROLL
-        for (size_t v = 0; v < NV; v++) {
-            v128_t xv = wasm_v128_load(px + 4 * v);
-            v128_t lo = wasm_f64x2_promote_low_f32x4(xv), hi = promote_hi(xv);
-            s[2 * v] = wasm_f64x2_add(s[2 * v], lo);
-            q[2 * v] = wasm_f64x2_add(q[2 * v], wasm_f64x2_mul(lo, lo));
-            s[2 * v + 1] = wasm_f64x2_add(s[2 * v + 1], hi);
-            q[2 * v + 1] = wasm_f64x2_add(q[2 * v + 1], wasm_f64x2_mul(hi, hi));
-        }
-    }
-    NL_UNROLL
-    for (size_t i = 0; i < 2 * NV; i++) {
-        wasm_v128_store(sum + c0 + 2 * i, s[i]);
-        wasm_v128_store(sumsq + c0 + 2 * i, q[i]);
-    }
+/* Float partial sums of 4 channels, added to the double accumulators acc[0..3] */
+INLINE void add_f64(double *acc, v128_t s) {
+    wasm_v128_store(acc, wasm_f64x2_add(wasm_v128_load(acc), wasm_f64x2_promote_low_f32x4(s)));
+    wasm_v128_store(acc + 2, wasm_f64x2_add(wasm_v128_load(acc + 2), promote_hi(s)));
 }
 
 void nl_f32_chansum__wasmsimd(size_t npix, size_t c, const float *x, double *sum, double *sumsq) {
-    size_t c0 = 0;
-    for (; c0 + 8 <= c; c0 += 8) chansum_block(2, npix, c, c0, x, sum, sumsq);
-    for (; c0 + 4 <= c; c0 += 4) chansum_block(1, npix, c, c0, x, sum, sumsq);
-    if (c0 < c)
-        for (size_t p = 0; p < npix; p++)
-            for (size_t ch = c0; ch < c; ch++) {
-                double v = x[p * c + ch];
-                sum[ch] += v;
-                sumsq[ch] += v * v;
+    size_t cv = c & ~(size_t)3;
+    for (size_t p0 = 0; p0 < npix; p0 += NL_STAT_BLOCK) {
+        size_t p1 = npix - p0 < NL_STAT_BLOCK ? npix : p0 + NL_STAT_BLOCK;
+        size_t ch = 0;
+        for (; ch < cv; ch += 4) {
+            v128_t s = wasm_f32x4_splat(0.0f), q = s;
+            for (size_t p = p0; p < p1; p++) {
+                v128_t v = wasm_v128_load(x + p * c + ch);
+                s = wasm_f32x4_add(s, v);
+                q = wasm_f32x4_add(q, wasm_f32x4_mul(v, v));
             }
+            add_f64(sum + ch, s);
+            add_f64(sumsq + ch, q);
+        }
+        for (; ch < c; ch++) {
+            float s = 0.0f, q = 0.0f;
+            for (size_t p = p0; p < p1; p++) {
+                float v = x[p * c + ch];
+                s = s + v;
+                q = q + v * v;
+            }
+            sum[ch] += (double)s;
+            sumsq[ch] += (double)q;
+        }
+    }
 }
 
 void nl_f32_normrelu__wasmsimd(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
@@ -70,56 +63,39 @@ void nl_f32_normrelu__wasmsimd(size_t npix, size_t c, const float *x, const floa
     }
 }
 
-INLINE void normrelu_bwd_block(const size_t NV, size_t npix, size_t c, size_t c0, const float *x,
-                               const float *scale, const float *shift, const float *dout, double *sum_g,
-                               double *sum_gx) {
-    const v128_t zero = wasm_f32x4_splat(0.0f);
-    v128_t sc[2], sh[2], sg[4], sx[4]; /* NV <= 2 */
-    NL_UNROLL
-    for (size_t v = 0; v < NV; v++) {
-        sc[v] = wasm_v128_load(scale + c0 + 4 * v);
-        sh[v] = wasm_v128_load(shift + c0 + 4 * v);
-    }
-    NL_UNROLL
-    for (size_t i = 0; i < 2 * NV; i++) {
-        sg[i] = wasm_v128_load(sum_g + c0 + 2 * i);
-        sx[i] = wasm_v128_load(sum_gx + c0 + 2 * i);
-    }
-    for (size_t p = 0; p < npix; p++) {
-        size_t off = p * c + c0;
-        NL_UNROLL
-        for (size_t v = 0; v < NV; v++) {
-            v128_t xv = wasm_v128_load(x + off + 4 * v);
-            v128_t y = wasm_f32x4_add(wasm_f32x4_mul(xv, sc[v]), sh[v]);
-            v128_t g = wasm_v128_and(wasm_f32x4_gt(y, zero), wasm_v128_load(dout + off + 4 * v));
-            v128_t glo = wasm_f64x2_promote_low_f32x4(g), ghi = promote_hi(g);
-            sg[2 * v] = wasm_f64x2_add(sg[2 * v], glo);
-            sg[2 * v + 1] = wasm_f64x2_add(sg[2 * v + 1], ghi);
-            sx[2 * v] = wasm_f64x2_add(sx[2 * v], wasm_f64x2_mul(glo, wasm_f64x2_promote_low_f32x4(xv)));
-            sx[2 * v + 1] = wasm_f64x2_add(sx[2 * v + 1], wasm_f64x2_mul(ghi, promote_hi(xv)));
-        }
-    }
-    NL_UNROLL
-    for (size_t i = 0; i < 2 * NV; i++) {
-        wasm_v128_store(sum_g + c0 + 2 * i, sg[i]);
-        wasm_v128_store(sum_gx + c0 + 2 * i, sx[i]);
-    }
-}
-
 void nl_f32_normrelu_bwd__wasmsimd(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
                                    const float *dout, double *sum_g, double *sum_gx) {
-    size_t c0 = 0;
-    for (; c0 + 8 <= c; c0 += 8) normrelu_bwd_block(2, npix, c, c0, x, scale, shift, dout, sum_g, sum_gx);
-    for (; c0 + 4 <= c; c0 += 4) normrelu_bwd_block(1, npix, c, c0, x, scale, shift, dout, sum_g, sum_gx);
-    if (c0 < c)
-        for (size_t p = 0; p < npix; p++)
-            for (size_t ch = c0; ch < c; ch++) {
-                size_t i = p * c + ch;
-                float v = x[i] * scale[ch] + shift[ch];
-                float g = v > 0.0f ? dout[i] : 0.0f;
-                sum_g[ch] += (double)g;
-                sum_gx[ch] += (double)g * (double)x[i];
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    size_t cv = c & ~(size_t)3;
+    for (size_t p0 = 0; p0 < npix; p0 += NL_STAT_BLOCK) {
+        size_t p1 = npix - p0 < NL_STAT_BLOCK ? npix : p0 + NL_STAT_BLOCK;
+        size_t ch = 0;
+        for (; ch < cv; ch += 4) {
+            v128_t sc = wasm_v128_load(scale + ch), sh = wasm_v128_load(shift + ch);
+            v128_t sg = zero, sgx = zero;
+            for (size_t p = p0; p < p1; p++) {
+                v128_t xv = wasm_v128_load(x + p * c + ch);
+                v128_t y = wasm_f32x4_add(wasm_f32x4_mul(xv, sc), sh);
+                v128_t g = wasm_v128_and(wasm_f32x4_gt(y, zero), wasm_v128_load(dout + p * c + ch));
+                sg = wasm_f32x4_add(sg, g);
+                sgx = wasm_f32x4_add(sgx, wasm_f32x4_mul(g, xv));
             }
+            add_f64(sum_g + ch, sg);
+            add_f64(sum_gx + ch, sgx);
+        }
+        for (; ch < c; ch++) {
+            float sg = 0.0f, sgx = 0.0f;
+            for (size_t p = p0; p < p1; p++) {
+                float xv = x[p * c + ch];
+                float v = xv * scale[ch] + shift[ch];
+                float g = v > 0.0f ? dout[p * c + ch] : 0.0f;
+                sg = sg + g;
+                sgx = sgx + g * xv;
+            }
+            sum_g[ch] += (double)sg;
+            sum_gx[ch] += (double)sgx;
+        }
+    }
 }
 
 void nl_f32_norm_dx__wasmsimd(size_t npix, size_t c, const float *x, const float *scale, const float *shift,

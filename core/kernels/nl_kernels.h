@@ -79,18 +79,20 @@ typedef struct {
 } nl_wgrad_ukernel;
 
 /* ---------------------------------------------------------------- normalisation
- * NHWC: npix pixels of c channels; per-channel vectors of c. Statistics accumulate in double,
- * per channel over the pixels in order. */
+ * NHWC: npix pixels of c channels; per-channel vectors of c. Statistics: per channel, the
+ * pixels are taken in blocks of NL_STAT_BLOCK (the last one shorter); each block is summed in
+ * float from +0 in pixel order, then added to the double accumulator, blocks in order. */
+#define NL_STAT_BLOCK 8
 
-/* sum[ch] += x; sumsq[ch] += x*x (both in double). */
+/* sum[ch] += x; sumsq[ch] += x*x (x*x rounded to float; blocks as above). */
 typedef void (*nl_chansum_fn)(size_t npix, size_t c, const float *x, double *sum, double *sumsq);
 /* out = relu(x * scale + shift) (scale = gamma * invstd, shift = beta - mean * scale, per
  * channel); relu(v) = v > 0 ? v : +0. */
 typedef void (*nl_normrelu_fn)(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
                                float *out);
 /* Backward of relu(x * scale + shift) up to the norm: g = x * scale + shift > 0 ? dout : 0 (the
- * ReLU's mask); adds sum_g[ch] += g and sum_gx[ch] += (double)g * (double)x. Writes nothing
- * else. */
+ * ReLU's mask); adds sum_g[ch] += g and sum_gx[ch] += g * x (g * x rounded to float; blocks as
+ * above). Writes nothing else. */
 typedef void (*nl_normrelu_bwd_fn)(size_t npix, size_t c, const float *x, const float *scale, const float *shift,
                                    const float *dout, double *sum_g, double *sum_gx);
 /* dx = (g * scale + x * k2) + k3 per channel, g recomputed as above; dx may be dout. */
