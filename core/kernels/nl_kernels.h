@@ -59,8 +59,8 @@ void nl_f32_wgrad_ref__scalar(size_t NR, size_t mr, size_t nc, size_t ko, size_t
 NL_DECLARE_IGEMM(nl_f32_igemm_4x8__scalar);
 NL_DECLARE_IGEMM(nl_f32_igemm_4x8__wasmsimd);
 NL_DECLARE_IGEMM(nl_f32_igemm_2x16__wasmsimd);
-NL_DECLARE_IGEMM(nl_f32_igemm_16x16__avx512);
-NL_DECLARE_IGEMM(nl_f32_igemm_16x8__avx512);
+NL_DECLARE_IGEMM(nl_f32_igemm_12x16__avx512);
+NL_DECLARE_IGEMM(nl_f32_igemm_12x8__avx512);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__scalar);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__wasmsimd);
 NL_DECLARE_WGRAD(nl_f32_wgrad_2x16__wasmsimd);

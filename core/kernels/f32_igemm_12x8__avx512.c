@@ -1,13 +1,12 @@
-/* Indirect GEMM microkernel (convolution forward / backward data), 16 rows x 8 columns (one
+/* Indirect GEMM microkernel (convolution forward / backward data), 12 rows x 8 columns (one
  * __m256 per row), AVX-512VL (native only): the tile for widths that are not multiples of 16.
- * Partial row blocks run a 12-, 8- or 4-row body. */
+ * Partial row blocks run an 8- or 4-row body. */
 #if defined(NL_WIDE_KERNELS) && defined(__AVX512F__)
 #include "f32_igemm_avx512.h"
 
-void nl_f32_igemm_16x8__avx512(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a,
+void nl_f32_igemm_12x8__avx512(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a,
                                const float *b, float *c, size_t c_row_stride, int accumulate) {
-    if (mr > 12) nl_igemm_avx512_tile8(16, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-    else if (mr > 8) nl_igemm_avx512_tile8(12, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
+    if (mr > 8) nl_igemm_avx512_tile8(12, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
     else if (mr > 4) nl_igemm_avx512_tile8(8, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
     else nl_igemm_avx512_tile8(4, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
 }
