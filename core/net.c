@@ -20,6 +20,8 @@ static nl_conv_dims block_dims(const nl_block_layout *B) {
 
 static size_t nonzero(size_t n) { return n ? n : 1; }
 
+void *nl_big_calloc(size_t n, size_t size); /* big_alloc.c */
+
 /* ---------------------------------------------------------------- set-up */
 
 void nl_net_init_params(nl_net *net, uint64_t seed) {
@@ -89,7 +91,7 @@ int nl_net_init(nl_net *net, const nl_model_desc *d, int cap, nl_pool *pool, uin
     net->pool = pool;
     int nch = n_chunks(cap);
     int ok = 1;
-#define ALLOC(p, count) ok = ok && ((p) = calloc(nonzero(count), sizeof *(p))) != NULL
+#define ALLOC(p, count) ok = ok && ((p) = nl_big_calloc(nonzero(count), sizeof *(p))) != NULL
     ALLOC(net->params, L->n_params);
     ALLOC(net->grads, L->n_params);
     ALLOC(net->bn_state, L->n_bn_state);
