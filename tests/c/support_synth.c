@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "nl_crc32.h"
+#include "nl_rng.h"
 
 static const char *const batch_files[6] = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
                                            "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"};
@@ -250,4 +251,23 @@ int nl_synth_run(const char *fmt, ...) {
     int st = system(cmd);
     if (st == -1 || !WIFEXITED(st)) return -1;
     return WEXITSTATUS(st);
+}
+
+nl_cifar nl_synth_random_cifar(int n_train, int n_test, uint64_t seed) {
+    nl_cifar d;
+    memset(&d, 0, sizeof d);
+    d.train.n = n_train;
+    d.test.n = n_test;
+    d.train.labels = malloc((size_t)n_train);
+    d.train.pixels = malloc((size_t)n_train * NL_CIFAR_IMAGE_BYTES);
+    d.test.labels = malloc((size_t)n_test);
+    d.test.pixels = malloc((size_t)n_test * NL_CIFAR_IMAGE_BYTES);
+    nl_rng r = nl_rng_stream(seed, 0, 0);
+    for (int i = 0; i < n_train; i++) d.train.labels[i] = (uint8_t)nl_rng_below(&r, 10);
+    for (int i = 0; i < n_test; i++) d.test.labels[i] = (uint8_t)nl_rng_below(&r, 10);
+    for (size_t i = 0; i < (size_t)n_train * NL_CIFAR_IMAGE_BYTES; i++) d.train.pixels[i] = (uint8_t)nl_rng_below(&r, 256);
+    for (size_t i = 0; i < (size_t)n_test * NL_CIFAR_IMAGE_BYTES; i++) d.test.pixels[i] = (uint8_t)nl_rng_below(&r, 256);
+    for (int c = 0; c < 10; c++)
+        snprintf(d.class_names[c], sizeof d.class_names[c], "%s", nl_cifar_default_class_names[c]);
+    return d;
 }

@@ -4,26 +4,9 @@
 #include <string.h>
 
 #include "nl_rng.h"
+#include "nl_synth.h"
 #include "nl_test.h"
 #include "nl_train.h"
-
-static nl_cifar make_data(int n_train, int n_test) {
-    nl_cifar d;
-    memset(&d, 0, sizeof d);
-    d.train.n = n_train;
-    d.test.n = n_test;
-    d.train.labels = malloc((size_t)n_train);
-    d.train.pixels = malloc((size_t)n_train * NL_CIFAR_IMAGE_BYTES);
-    d.test.labels = malloc((size_t)n_test);
-    d.test.pixels = malloc((size_t)n_test * NL_CIFAR_IMAGE_BYTES);
-    nl_rng r = nl_rng_stream(42, 0, 0);
-    for (int i = 0; i < n_train; i++) d.train.labels[i] = (uint8_t)nl_rng_below(&r, 10);
-    for (int i = 0; i < n_test; i++) d.test.labels[i] = (uint8_t)nl_rng_below(&r, 10);
-    for (size_t i = 0; i < (size_t)n_train * NL_CIFAR_IMAGE_BYTES; i++) d.train.pixels[i] = (uint8_t)nl_rng_below(&r, 256);
-    for (size_t i = 0; i < (size_t)n_test * NL_CIFAR_IMAGE_BYTES; i++) d.test.pixels[i] = (uint8_t)nl_rng_below(&r, 256);
-    for (int c = 0; c < 10; c++) snprintf(d.class_names[c], sizeof d.class_names[c], "%s", nl_cifar_default_class_names[c]);
-    return d;
-}
 
 static void config(nl_train_config *c, int threads, uint64_t seed) {
     nl_train_config_default(c);
@@ -108,7 +91,7 @@ static void check_resume(const nl_model_desc *d, const nl_cifar *data, const cha
 }
 
 int main(void) {
-    nl_cifar data = make_data(50, 16); /* 2 steps of 20 per epoch */
+    nl_cifar data = nl_synth_random_cifar(50, 16, 42); /* 2 steps of 20 per epoch */
     const nl_norm_kind kinds[3] = {NL_NORM_BN, NL_NORM_GN, NL_NORM_LN};
     for (int k = 0; k < 3; k++) {
         nl_model_desc d;

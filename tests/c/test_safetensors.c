@@ -14,23 +14,6 @@
 #include "nl_test.h"
 #include "nl_train.h"
 
-static nl_cifar make_data(int n_train, int n_test) {
-    nl_cifar d;
-    memset(&d, 0, sizeof d);
-    d.train.n = n_train;
-    d.test.n = n_test;
-    d.train.labels = malloc((size_t)n_train);
-    d.train.pixels = malloc((size_t)n_train * NL_CIFAR_IMAGE_BYTES);
-    d.test.labels = malloc((size_t)n_test);
-    d.test.pixels = malloc((size_t)n_test * NL_CIFAR_IMAGE_BYTES);
-    nl_rng r = nl_rng_stream(7, 0, 0);
-    for (int i = 0; i < n_train; i++) d.train.labels[i] = (uint8_t)nl_rng_below(&r, 10);
-    for (int i = 0; i < n_test; i++) d.test.labels[i] = (uint8_t)nl_rng_below(&r, 10);
-    for (size_t i = 0; i < (size_t)n_train * NL_CIFAR_IMAGE_BYTES; i++) d.train.pixels[i] = (uint8_t)nl_rng_below(&r, 256);
-    for (size_t i = 0; i < (size_t)n_test * NL_CIFAR_IMAGE_BYTES; i++) d.test.pixels[i] = (uint8_t)nl_rng_below(&r, 256);
-    return d;
-}
-
 static void config(nl_train_config *c) {
     nl_train_config_default(c);
     c->epochs = 1;
@@ -395,7 +378,7 @@ static void bad_files(const nl_cifar *data) {
 }
 
 int main(void) {
-    nl_cifar data = make_data(48, 12);
+    nl_cifar data = nl_synth_random_cifar(48, 12, 7);
     round_trip(NL_NORM_BN, &data);
     round_trip(NL_NORM_GN, &data);
     round_trip(NL_NORM_LN, &data);
