@@ -76,4 +76,9 @@ int nl_synth_run(const char *fmt, ...)
 #include "nl_cifar.h"
 nl_cifar nl_synth_random_cifar(int n_train, int n_test, uint64_t seed);
 
+/* dir/name as a NUL-terminated string (malloc'd; empty if the file is missing), and the
+ * number of newline characters in a string: for reading the output of commands under test. */
+char *nl_synth_read_text(const char *dir, const char *name);
+int nl_synth_count_lines(const char *s);
+
 #endif

@@ -271,3 +271,24 @@ nl_cifar nl_synth_random_cifar(int n_train, int n_test, uint64_t seed) {
         snprintf(d.class_names[c], sizeof d.class_names[c], "%s", nl_cifar_default_class_names[c]);
     return d;
 }
+
+char *nl_synth_read_text(const char *dir, const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t len;
+    char *s = (char *)nl_synth_read_file(path, &len);
+    if (!s) return calloc(1, 1);
+    char *z = realloc(s, len + 1);
+    if (!z) {
+        free(s);
+        return calloc(1, 1);
+    }
+    z[len] = '\0';
+    return z;
+}
+
+int nl_synth_count_lines(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}

@@ -15,22 +15,8 @@ static int run(const char *args) {
     return nl_synth_run("%s %s > %s/out.txt 2> %s/err.txt", normlab, args, dir, dir);
 }
 
-static char *slurp(const char *name) {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    size_t len;
-    char *s = (char *)nl_synth_read_file(path, &len);
-    if (!s) return calloc(1, 1);
-    char *z = realloc(s, len + 1);
-    z[len] = '\0';
-    return z;
-}
+static char *slurp(const char *name) { return nl_synth_read_text(dir, name); }
 
-static int count_lines(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
 
 /* Expects exit status `code` and a one-line stderr message containing `needle`. */
 static void expect_error(const char *args, int code, const char *needle) {
@@ -38,7 +24,7 @@ static void expect_error(const char *args, int code, const char *needle) {
     char *err = slurp("err.txt");
     CHECK_MSG(rc == code, "normlab %s: exit %d, expected %d (stderr: %s)", args, rc, code, err);
     CHECK_MSG(strstr(err, needle) != NULL, "normlab %s: stderr lacks '%s': %s", args, needle, err);
-    CHECK_MSG(count_lines(err) == 1, "normlab %s: expected a one-line error, got: %s", args, err);
+    CHECK_MSG(nl_synth_count_lines(err) == 1, "normlab %s: expected a one-line error, got: %s", args, err);
     free(err);
 }
 
@@ -66,7 +52,7 @@ int main(void) {
     CHECK_MSG(rc == 0, "train failed (%d): %s", rc, err);
     free(err);
     char *metrics = slurp("metrics.jsonl");
-    CHECK_MSG(count_lines(metrics) == 3, "metrics file has %d lines, expected 3", count_lines(metrics));
+    CHECK_MSG(nl_synth_count_lines(metrics) == 3, "metrics file has %d lines, expected 3", nl_synth_count_lines(metrics));
     const char *keys[] = {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds", "images_per_sec"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) CHECK_MSG(json_number(metrics, keys[k]) >= 0, "no %s", keys[k]);
     const char *last = metrics;

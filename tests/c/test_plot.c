@@ -14,22 +14,8 @@ static int run(const char *args) {
     return nl_synth_run("%s %s > %s/out.txt 2> %s/err.txt", normlab, args, dir, dir);
 }
 
-static char *slurp(const char *name) {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    size_t len;
-    char *s = (char *)nl_synth_read_file(path, &len);
-    if (!s) return calloc(1, 1);
-    char *z = realloc(s, len + 1);
-    z[len] = '\0';
-    return z;
-}
+static char *slurp(const char *name) { return nl_synth_read_text(dir, name); }
 
-static int count_lines(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
 
 static void write_bytes(const char *name, const char *data, size_t len) {
     char path[256];
@@ -53,7 +39,7 @@ static void expect_error(const char *args, int code, const char *needle) {
     char *err = slurp("err.txt");
     CHECK_MSG(rc == code, "normlab %s: exit %d, expected %d (stderr: %s)", args, rc, code, err);
     CHECK_MSG(strstr(err, needle) != NULL, "normlab %s: stderr lacks '%s': %s", args, needle, err);
-    CHECK_MSG(count_lines(err) == 1, "normlab %s: expected a one-line error, got: %s", args, err);
+    CHECK_MSG(nl_synth_count_lines(err) == 1, "normlab %s: expected a one-line error, got: %s", args, err);
     free(err);
 }
 
@@ -152,7 +138,7 @@ static void test_plot_ok(void) {
     int rc = run(args);
     char *err = slurp("err.txt");
     CHECK_MSG(rc == 0, "plot failed (%d): %s", rc, err);
-    CHECK_MSG(strstr(err, "wrote") && count_lines(err) == 1, "plot should report one line: %s", err);
+    CHECK_MSG(strstr(err, "wrote") && nl_synth_count_lines(err) == 1, "plot should report one line: %s", err);
     free(err);
     uint8_t *rgb;
     int w, h;
@@ -243,7 +229,7 @@ static void test_confusion(void) {
     rc = run(args);
     char *err = slurp("err.txt");
     CHECK_MSG(rc == 0, "confusion failed (%d): %s", rc, err);
-    CHECK_MSG(strstr(err, "test accuracy") && count_lines(err) == 1, "confusion should report one line: %s", err);
+    CHECK_MSG(strstr(err, "test accuracy") && nl_synth_count_lines(err) == 1, "confusion should report one line: %s", err);
     free(err);
     uint8_t *rgb;
     int w, h;
