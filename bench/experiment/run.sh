@@ -2,7 +2,9 @@
 # The published experiment (issue 6): BN, GN and LN, 20 epochs each over several seeds, then
 # the L1/L2 study on BN, then every table and picture from the runs' metrics and checkpoints.
 #   bash bench/experiment/run.sh [--data PATH] [--seeds "1 2 3"] [--threads 2] [--only train|report]
-# Results go to bench/experiment/results/ (metrics .jsonl, checkpoints, PNGs, RESULTS.md).
+#                                [--no-browser]
+# Then the BN seed-1 training once more in the web page (headless Chromium, browser_run.mjs), to
+# compare with the native run. Results go to bench/experiment/results/ (metrics .jsonl, checkpoints, PNGs, RESULTS.md).
 # A finished run (its checkpoint exists) is not trained again, so the script can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,12 +12,14 @@ data=../shared/data/cifar-10-binary.tar.gz
 seeds="1 2 3"
 threads=2
 only=""
+browser=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data="$2"; shift 2 ;;
     --seeds) seeds="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
+    --no-browser) browser=0; shift ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -41,6 +45,11 @@ if [ "$only" != report ]; then
   train reg_l1 --norm bn --seed 1 --l2 0 --l1 1e-4
   train reg_l1l2 --norm bn --seed 1 --l1 1e-4
   # reg_l2 is bn_s1 (the default L2 5e-4)
+  if [ "$browser" = 1 ] && [ ! -f "$out/browser_bn_s1.ckpt" ]; then
+    echo "== browser_bn_s1: the bn_s1 training in the web page" >&2
+    node bench/experiment/browser_run.mjs --data "$data" --out "$out/browser_bn_s1" --norm bn --seed 1 \
+      --epochs 20 --threads "$threads" > "$out/browser_bn_s1.summary.json"
+  fi
 fi
 
 if [ "$only" != train ]; then
@@ -58,6 +67,18 @@ if [ "$only" != train ]; then
   done
   [ -f "$out/reg_none.jsonl" ] && "$nl" plot --metrics "$out/reg_none.jsonl,$out/reg_l1.jsonl,$out/bn_s1.jsonl,$out/reg_l1l2.jsonl" \
     --labels none,L1,L2,L1+L2 --title "BN: L1 / L2 regularisation" --out "$out/regularisation.png"
+  if [ -f "$out/browser_bn_s1.ckpt" ] && [ -f "$out/bn_s1.ckpt" ]; then
+    # same seed, same settings: the page's weights should be the native run's, bit for bit
+    tmp=$(mktemp -d)
+    "$nl" export --load "$out/bn_s1.ckpt" --out "$tmp/native.safetensors" > /dev/null
+    "$nl" export --load "$out/browser_bn_s1.ckpt" --out "$tmp/browser.safetensors" > /dev/null
+    if cmp -s "$tmp/native.safetensors" "$tmp/browser.safetensors"; then
+      echo "bit-identical to the native run's (normlab export of both checkpoints, compared with cmp)." > "$out/browser_vs_native.txt"
+    else
+      echo "NOT identical to the native run's (normlab export of both checkpoints differ)." > "$out/browser_vs_native.txt"
+    fi
+    rm -rf "$tmp"
+  fi
   node bench/experiment/summarize.mjs "$out" > "$out/RESULTS.md"
   echo "run.sh: wrote $out/RESULTS.md" >&2
 fi

@@ -68,4 +68,23 @@ if (reg.some(([n]) => existsSync(join(dir, `${n}.jsonl`)))) {
       `${w ? (100 * w.conv_near_zero_share).toFixed(2) + ' %' : '-'} | ${w ? w.conv_l1.toFixed(1) : '-'} | ${w ? w.conv_l2.toFixed(2) : '-'} |`);
   }
 }
+const browser = join(dir, 'browser_bn_s1.jsonl');
+if (existsSync(browser) && existsSync(join(dir, 'bn_s1.jsonl'))) {
+  const b = readRun(browser);
+  const n = readRun(join(dir, 'bn_s1.jsonl'));
+  const same = b.length === n.length && b.every((e, i) =>
+    ['train_loss', 'train_acc', 'test_loss', 'test_acc'].every((k) => e[k] === n[i][k]));
+  const bs = summary(b);
+  const ns = summary(n);
+  const cmpFile = join(dir, 'browser_vs_native.txt');
+  lines.push('', '## The same BN training in the web page (seed 1)', '',
+    '`node bench/experiment/browser_run.mjs` trains in the playground page in headless Chromium (the Wasm',
+    'build, Web Worker, 2 threads) with the same settings as the native `bn_s1` run.', '',
+    '| where | params | epochs | final test acc | final train acc | wall time | img/s |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    `| native CLI | ${ns.params} | ${ns.epochs} | ${pct(ns.finalTest)} | ${pct(ns.finalTrain)} | ${(ns.seconds / 60).toFixed(1)} min | ${ns.ips.toFixed(0)} |`,
+    `| web page (Wasm) | ${bs.params} | ${bs.epochs} | ${pct(bs.finalTest)} | ${pct(bs.finalTrain)} | ${(bs.seconds / 60).toFixed(1)} min | ${bs.ips.toFixed(0)} |`,
+    '', `Per-epoch losses and accuracies identical to the native run: **${same ? 'yes' : 'no'}**.` +
+    (existsSync(cmpFile) ? ` Trained weights: ${readFileSync(cmpFile, 'utf8').trim()}` : ''));
+}
 console.log(lines.join('\n'));

@@ -158,7 +158,7 @@ test('Compare trains BN, GN and LN; pause and resume work between slices', async
   // results table
   const rows = await page.$$eval('#results-body tr', (trs) => trs.map((tr) => tr.textContent));
   assert.equal(rows.length, 3);
-  assert.match(rows[0], /BN.*49,536.*%.*%.*2 \/ 2/);
+  assert.match(rows[0], /BN.*49,272.*%.*%.*2 \/ 2/);
   await page.screenshot({ path: artifactPath('playground-1280-trained.png') });
   await page.screenshot({ path: artifactPath('playground-1280-trained-full.png'), fullPage: true });
 });

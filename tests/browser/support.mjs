@@ -149,6 +149,8 @@ export function requireWasmBuild() {
 
 /**
  * Headless Debian Chromium with a fresh profile.
+ * @param {{viewport?: {width: number, height: number}, handleSignals?: boolean}} [opts] handleSignals: false
+ *   leaves Ctrl-C / SIGTERM to the caller (Playwright's own handler exits at once, skipping the caller's cleanup)
  * @returns {Promise<{context: import('playwright-core').BrowserContext, close: () => Promise<void>}>}
  */
 export async function launch(opts = {}) {
@@ -167,6 +169,7 @@ export async function launch(opts = {}) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: opts.viewport || { width: 1280, height: 800 },
     acceptDownloads: true,
+    ...(opts.handleSignals === false ? { handleSIGINT: false, handleSIGTERM: false } : {}),
   });
   return {
     context,

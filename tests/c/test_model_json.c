@@ -111,9 +111,9 @@ static void test_defaults_and_fields(void) {
     memset(want.skips, 0, sizeof want.skips);
     CHECK(desc_equal(&d, &want));
     /* whitespace everywhere, escapes in strings */
-    const char *ws = " \r\n\t{\"format\":\"normlab\\u002dmodel\",\"version\":1,\"norm\":\"\\u0062n\",\"skips\":[[\"P1\",\"c6\"]]}\n ";
+    const char *ws = " \r\n\t{\"format\":\"normlab\\u002dmodel\",\"version\":1,\"norm\":\"\\u0062n\",\"skips\":[[\"C3\",\"C5\"]]}\n ";
     CHECK_MSG(nl_model_desc_from_json(ws, strlen(ws), &d, &st) == 0, "ws: %s", st.msg);
-    CHECK(d.norm == NL_NORM_BN && d.n_skips == 1 && d.skips[0].from == NL_L_P1 && d.skips[0].to == NL_L_c6);
+    CHECK(d.norm == NL_NORM_BN && d.n_skips == 1 && d.skips[0].from == NL_L_C3 && d.skips[0].to == NL_L_C5);
     /* to_json into a small buffer fails cleanly */
     char small[64];
     nl_model_desc_default(&d, NL_NORM_BN);

@@ -152,7 +152,7 @@ static void round_trip(nl_norm_kind norm, const nl_cifar *data) {
     const nl_json *w = nl_json_get(j, "C3.conv.weight");
     CHECK(w && !strcmp(nl_json_get(w, "dtype")->str, "F32"));
     const nl_json *shape = w ? nl_json_get(w, "shape") : NULL;
-    CHECK(shape && shape->len == 4 && shape->items[0].integer == 24 && shape->items[1].integer == 16 &&
+    CHECK(shape && shape->len == 4 && shape->items[0].integer == 28 && shape->items[1].integer == 16 &&
           shape->items[2].integer == 3 && shape->items[3].integer == 3);
     const nl_json *nbt = nl_json_get(j, "C1.norm.num_batches_tracked");
     if (norm == NL_NORM_BN) {
@@ -280,8 +280,8 @@ static void bad_files(const nl_cifar *data) {
     reject_edited(&s, "C1.norm.weight", "\"F32\"", "\"Q7\"", "tensor C1.norm.weight has unknown dtype 'Q7'");
     reject_edited(&s, "C1.norm.weight", "\"shape\":[16]", "\"shape\":[4,4]",
                   "safetensors: tensor C1.norm.weight has shape [4,4], expected [16]");
-    reject_edited(&s, "C3.conv.weight", "\"shape\":[24,16,3,3]", "\"shape\":[24,3,3,16]",
-                  "tensor C3.conv.weight has shape [24,3,3,16], expected [24,16,3,3]");
+    reject_edited(&s, "C3.conv.weight", "\"shape\":[28,16,3,3]", "\"shape\":[28,3,3,16]",
+                  "tensor C3.conv.weight has shape [28,3,3,16], expected [28,16,3,3]");
     reject_edited(&s, "C1.norm.num_batches_tracked", "\"shape\":[]", "\"shape\":[1]",
                   "tensor C1.norm.num_batches_tracked has shape [1], expected []");
     reject_edited(&s, "C1.norm.weight", "\"shape\":[16]", "\"shape\":[17]", "has 64 data bytes, but F32 [17] needs 68");
@@ -319,8 +319,8 @@ static void bad_files(const nl_cifar *data) {
                   "metadata normlab_model: model JSON: unknown norm 'xx'");
     /* a description that does not fit the file */
     nl_model_desc other = d;
-    other.width[1] = 16; /* C2 16 channels: C2.conv.weight [16,16,3,3] expected, file has [32,16,3,3] */
-    expect_reject(buf, len, &other, "safetensors: tensor C2.conv.weight has shape [32,16,3,3], expected [16,16,3,3]",
+    other.width[1] = 16; /* C2 16 channels: C2.conv.weight [16,16,3,3] expected, file has [24,16,3,3] */
+    expect_reject(buf, len, &other, "safetensors: tensor C2.conv.weight has shape [24,16,3,3], expected [16,16,3,3]",
                   "other widths");
     nl_model_desc_default(&other, NL_NORM_GN);
     expect_reject(buf, len, &other, "safetensors: unexpected tensor C1.norm.running_mean", "gn description");

@@ -254,7 +254,7 @@ def bad_files(cli, tmp):
         ("wrong name", variant(rename), "safetensors: missing tensor c10.weight"),
         ("extra tensor", variant(lambda d: d.update(foo=torch.zeros(3))), "safetensors: unexpected tensor foo"),
         ("wrong shape", variant(lambda d: d.update({"C3.conv.weight": torch.zeros(24, 32, 3, 3)})),
-         "safetensors: tensor C3.conv.weight has shape [24,32,3,3], expected [24,16,3,3]"),
+         "safetensors: tensor C3.conv.weight has shape [24,32,3,3], expected [28,16,3,3]"),
         ("wrong dtype", variant(lambda d: d.update({"C1.conv.weight": d["C1.conv.weight"].half()})),
          "safetensors: C1.conv.weight has dtype F16, expected F32"),
         ("wrong counter dtype", variant(lambda d: d.update({"C2.norm.num_batches_tracked": torch.tensor(5.0)})),

@@ -18,7 +18,7 @@
 /** @type {Field[]} */
 export const FIELDS = [
   { key: 'norm', url: 'norm', type: 'enum', label: 'Normalization', options: ['bn', 'gn', 'ln'] },
-  { key: 'groups', url: 'groups', type: 'enum', label: 'GN groups', options: ['0', '2', '4', '8'] },
+  { key: 'groups', url: 'groups', type: 'enum', label: 'GN groups', options: ['0', '2', '4'] },
   { key: 'epochs', url: 'epochs', type: 'int', label: 'Epochs', min: 1, max: 1000 },
   { key: 'batch', url: 'batch', type: 'int', label: 'Batch size', min: 1, max: 1024 },
   { key: 'maxLr', url: 'lr', type: 'num', label: 'Max LR', min: 0, minOpen: true, max: 10 },
@@ -288,7 +288,7 @@ export function rawFromConfig(cfg, defs) {
   const s = cfg.settings || {};
   const r = { ...defs };
   if (['bn', 'gn', 'ln'].includes(m.norm)) r.norm = m.norm;
-  if (m.norm === 'gn') r.groups = ['2', '4', '8'].includes(String(m.groups)) ? String(m.groups) : '0';
+  if (m.norm === 'gn') r.groups = ['2', '4'].includes(String(m.groups)) ? String(m.groups) : '0';
   if (s.epochs) r.epochs = String(s.epochs);
   if (s.batch) r.batch = String(s.batch);
   if (s.maxLr !== undefined) r.maxLr = String(roundFloat(s.maxLr));
