@@ -2,6 +2,7 @@
 // (min..max) over seeds of best and final train/test accuracy, wall time and img/s; and the
 // L1/L2 study with the share of near-zero weights. Usage: node summarize.mjs RESULTS_DIR
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 const dir = process.argv[2];
@@ -42,6 +43,11 @@ const lines = ['# Experiment results', '',
   'Accuracies in %, single-view test accuracy on the 10,000 test images; mean ± standard deviation',
   '(min..max) over seeds. "best" is the best epoch, "final" the last one (the headline). Train accuracy',
   'is measured on the augmented training batches during each epoch, as the CLI logs it.', '',
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; each run used 2 threads (\`--threads 2\`), one run at a time.`, '',
+  'Each run is `build/normlab train --data cifar-10-binary.tar.gz --norm NORM --seed SEED --epochs 20 --threads 2',
+  '--save NAME.ckpt --metrics-out NAME.jsonl` with the default model and settings (`build/normlab summary`,',
+  '`core/schedule.c`: OneCycle max LR 0.1, momentum 0.85-0.95, batch 128, L2 5e-4, random crop (pad 4) + flip);',
+  '`bash bench/experiment/run.sh --only report` redraws every table and picture from the files here.', '',
   '| variant | params | seeds | epochs | final test acc | best test acc | final train acc | best train acc | wall time / run | img/s |',
   '|---|---:|---:|---:|---|---|---|---|---:|---:|'];
 for (const norm of ['bn', 'gn', 'ln']) {
@@ -86,5 +92,31 @@ if (existsSync(browser) && existsSync(join(dir, 'bn_s1.jsonl'))) {
     `| web page (Wasm) | ${bs.params} | ${bs.epochs} | ${pct(bs.finalTest)} | ${pct(bs.finalTrain)} | ${(bs.seconds / 60).toFixed(1)} min | ${bs.ips.toFixed(0)} |`,
     '', `Per-epoch losses and accuracies identical to the native run: **${same ? 'yes' : 'no'}**.` +
     (existsSync(cmpFile) ? ` Trained weights: ${readFileSync(cmpFile, 'utf8').trim()}` : ''));
+}
+// the pictures and tables the run drew (each written by the normlab command named beside it)
+const has = (f) => existsSync(join(dir, f));
+if (has('curves.png')) {
+  lines.push('', '## Curves (seed 1)', '', '`normlab plot` of the three runs\' metrics: loss, accuracy, train-test gap, learning rate.',
+    '', '![BN, GN and LN training curves](curves.png)');
+}
+if (has('regularisation.png')) lines.push('', '![BN with L1 / L2 regularisation](regularisation.png)');
+const grids = ['bn', 'gn', 'ln'].filter((n) => has(`${n}_mistakes.png`));
+if (grids.length) {
+  lines.push('', '## Misclassified test images (seed 1)', '',
+    '`normlab eval --misclassified`: the first 10 misclassified test images of each final model, as a 5x2 grid',
+    'annotated with the true and the predicted class.');
+  for (const n of grids) {
+    const ev = has(`${n}_eval.txt`) ? readFileSync(join(dir, `${n}_eval.txt`), 'utf8').trim().split('\n').pop() : '';
+    lines.push('', `**${n.toUpperCase()}** ${ev ? `(${ev.trim()})` : ''}`, '', `![${n.toUpperCase()} misclassified](${n}_mistakes.png)`);
+  }
+}
+if (has('bn_confusion.png')) {
+  lines.push('', '## BN confusion matrix (seed 1)', '', '`normlab confusion`: rows are the true class, columns the prediction.',
+    '', '![BN confusion matrix](bn_confusion.png)');
+}
+for (const n of ['bn', 'gn', 'ln']) {
+  if (!has(`${n}_summary.txt`)) continue;
+  lines.push('', `## ${n.toUpperCase()}: parameters and receptive field (\`normlab summary --norm ${n}\`)`, '', '```',
+    readFileSync(join(dir, `${n}_summary.txt`), 'utf8').trimEnd(), '```');
 }
 console.log(lines.join('\n'));
