@@ -42,16 +42,15 @@ if [ "$only" != report ]; then
     # GN and LN train slower at first and prefer half BN's max LR (bench/experiment/trials)
     for norm in gn ln; do train "${norm}_s$seed" --norm "$norm" --seed "$seed" --max-lr 0.05; done
   done
-  # regularisation study on BN (seed 1): none, L1, L2 (the default 5e-4), both
-  train reg_none --norm bn --seed 1 --l2 0
+  # regularisation study on BN (seed 1): L1, L2 (bn_s1: the default 5e-4), both; then none
   train reg_l1 --norm bn --seed 1 --l2 0 --l1 1e-4
-  # reg_l2 is bn_s1 (the default L2 5e-4)
   if [ "$browser" = 1 ] && [ ! -f "$out/browser_bn_s1.ckpt" ]; then
     echo "== browser_bn_s1: the bn_s1 training in the web page" >&2
     node bench/experiment/browser_run.mjs --data "$data" --out "$out/browser_bn_s1" --norm bn --seed 1 \
       --epochs 20 --threads "$threads" > "$out/browser_bn_s1.summary.json"
   fi
   train reg_l1l2 --norm bn --seed 1 --l1 1e-4
+  train reg_none --norm bn --seed 1 --l2 0
 fi
 
 if [ "$only" != train ]; then
@@ -67,8 +66,12 @@ if [ "$only" != train ]; then
   for r in reg_none reg_l1 bn_s1 reg_l1l2; do
     [ -f "$out/$r.ckpt" ] && "$nl" weights --load "$out/$r.ckpt" > "$out/$r.weights.json"
   done
-  [ -f "$out/reg_none.jsonl" ] && "$nl" plot --metrics "$out/reg_none.jsonl,$out/reg_l1.jsonl,$out/bn_s1.jsonl,$out/reg_l1l2.jsonl" \
-    --labels none,L1,L2,L1+L2 --title "BN: L1 / L2 regularisation" --out "$out/regularisation.png"
+  runs=""; labels=""
+  for r in reg_none:none reg_l1:L1 bn_s1:L2 reg_l1l2:L1+L2; do
+    [ -f "$out/${r%%:*}.jsonl" ] && runs="$runs,$out/${r%%:*}.jsonl" && labels="$labels,${r#*:}"
+  done
+  [ -n "$runs" ] && "$nl" plot --metrics "${runs#,}" --labels "${labels#,}" --title "BN: L1 / L2 regularisation" \
+    --out "$out/regularisation.png"
   if [ -f "$out/browser_bn_s1.ckpt" ] && [ -f "$out/bn_s1.ckpt" ]; then
     # same seed, same settings: the page's weights should be the native run's, bit for bit
     tmp=$(mktemp -d)
