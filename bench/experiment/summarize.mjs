@@ -68,7 +68,9 @@ if (reg.some(([n]) => existsSync(join(dir, `${n}.jsonl`)))) {
   for (const [name, label] of reg) {
     const m = join(dir, `${name}.jsonl`);
     if (!existsSync(m)) continue;
-    const r = summary(readRun(m));
+    const run = readRun(m);
+    if (run.length < 20) continue; // still training (or stopped): not a result
+    const r = summary(run);
     const wf = join(dir, `${name}.weights.json`);
     const w = existsSync(wf) ? JSON.parse(readFileSync(wf, 'utf8')) : null;
     lines.push(`| ${label} | ${pct(r.finalTest)} | ${pct(r.bestTest)} | ${pct(r.finalTrain)} | ` +
