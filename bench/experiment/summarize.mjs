@@ -11,6 +11,7 @@ if (!dir) {
   process.exit(2);
 }
 
+const has = (f) => existsSync(join(dir, f));
 function readRun(file) {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 }
@@ -61,31 +62,27 @@ for (const norm of ['bn', 'gn', 'ln']) {
     `${(s('seconds').mean / 60).toFixed(1)} min | ${s('ips').mean.toFixed(0)} |`);
 }
 const reg = [['reg_none', 'none (L2 0)'], ['reg_l1', 'L1 1e-4'], ['bn_s1', 'L2 5e-4 (default)'], ['reg_l1l2', 'L1 1e-4 + L2 5e-4']];
-if (reg.some(([n]) => existsSync(join(dir, `${n}.jsonl`)))) {
+if (reg.some(([n]) => has(`${n}.jsonl`))) {
   lines.push('', '## BN with L1 / L2 regularisation (seed 1)', '',
     '| regularisation | final test acc | best test acc | final train acc | conv weights with abs < 1e-3 | conv L1 norm | conv L2 norm |',
     '|---|---:|---:|---:|---:|---:|---:|');
   for (const [name, label] of reg) {
-    const m = join(dir, `${name}.jsonl`);
-    if (!existsSync(m)) continue;
-    const run = readRun(m);
+    if (!has(`${name}.jsonl`)) continue;
+    const run = readRun(join(dir, `${name}.jsonl`));
     if (run.length < 20) continue; // still training (or stopped): not a result
     const r = summary(run);
-    const wf = join(dir, `${name}.weights.json`);
-    const w = existsSync(wf) ? JSON.parse(readFileSync(wf, 'utf8')) : null;
+    const w = has(`${name}.weights.json`) ? JSON.parse(readFileSync(join(dir, `${name}.weights.json`), 'utf8')) : null;
     lines.push(`| ${label} | ${pct(r.finalTest)} | ${pct(r.bestTest)} | ${pct(r.finalTrain)} | ` +
       `${w ? (100 * w.conv_near_zero_share).toFixed(2) + ' %' : '-'} | ${w ? w.conv_l1.toFixed(1) : '-'} | ${w ? w.conv_l2.toFixed(2) : '-'} |`);
   }
 }
-const browser = join(dir, 'browser_bn_s1.jsonl');
-if (existsSync(browser) && existsSync(join(dir, 'bn_s1.jsonl'))) {
-  const b = readRun(browser);
+if (has('browser_bn_s1.jsonl') && has('bn_s1.jsonl')) {
+  const b = readRun(join(dir, 'browser_bn_s1.jsonl'));
   const n = readRun(join(dir, 'bn_s1.jsonl'));
   const same = b.length === n.length && b.every((e, i) =>
     ['train_loss', 'train_acc', 'test_loss', 'test_acc'].every((k) => e[k] === n[i][k]));
   const bs = summary(b);
   const ns = summary(n);
-  const cmpFile = join(dir, 'browser_vs_native.txt');
   lines.push('', '## The same BN training in the web page (seed 1)', '',
     '`node bench/experiment/browser_run.mjs` trains in the playground page in headless Chromium (the Wasm',
     'build, Web Worker, 2 threads) with the same settings as the native `bn_s1` run.', '',
@@ -94,10 +91,9 @@ if (existsSync(browser) && existsSync(join(dir, 'bn_s1.jsonl'))) {
     `| native CLI | ${ns.params} | ${ns.epochs} | ${pct(ns.finalTest)} | ${pct(ns.finalTrain)} | ${(ns.seconds / 60).toFixed(1)} min | ${ns.ips.toFixed(0)} |`,
     `| web page (Wasm) | ${bs.params} | ${bs.epochs} | ${pct(bs.finalTest)} | ${pct(bs.finalTrain)} | ${(bs.seconds / 60).toFixed(1)} min | ${bs.ips.toFixed(0)} |`,
     '', `Per-epoch losses and accuracies identical to the native run: **${same ? 'yes' : 'no'}**.` +
-    (existsSync(cmpFile) ? ` Trained weights: ${readFileSync(cmpFile, 'utf8').trim()}` : ''));
+    (has('browser_vs_native.txt') ? ` Trained weights: ${readFileSync(join(dir, 'browser_vs_native.txt'), 'utf8').trim()}` : ''));
 }
 // the pictures and tables the run drew (each written by the normlab command named beside it)
-const has = (f) => existsSync(join(dir, f));
 if (has('curves.png')) {
   lines.push('', '## Curves (seed 1)', '', '`normlab plot` of the three runs\' metrics: loss, accuracy, train-test gap, learning rate.',
     '', '![BN, GN and LN training curves](curves.png)');
