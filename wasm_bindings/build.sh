@@ -19,8 +19,9 @@ export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 
 command -v "$EMCC" >/dev/null || { echo "build.sh: $EMCC not found (apt-get install emscripten)" >&2; exit 1; }
 
-# Everything in core/ and the bindings; the native parity tool has its own main().
-SOURCES=("$ROOT"/core/*.c "$ROOT"/core/kernels/*.c "$ROOT/wasm_bindings/normlab_wasm.c" "$ROOT/wasm_bindings/nlw_config.c")
+# The training library (core/, by folder; no drawing code) and the bindings; the native
+# parity tool has its own main().
+SOURCES=("$ROOT"/core/{base,data,nn,nn/kernels,train,serialize}/*.c "$ROOT/wasm_bindings/normlab_wasm.c" "$ROOT/wasm_bindings/nlw_config.c")
 
 # -ffp-contract=off and no fast-math: the same float bits as the native build.
 CFLAGS=(-std=c11 -O3 -ffp-contract=off -fno-fast-math -msimd128 -D_POSIX_C_SOURCE=200809L

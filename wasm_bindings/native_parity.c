@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_cifar.h"
-#include "nl_file.h"
-#include "nl_train.h"
+#include "data/nl_cifar.h"
+#include "base/nl_file.h"
+#include "train/nl_train.h"
+#include "serialize/nl_checkpoint.h"
 #include "nlw_config.h"
 
 static void put_base64(const void *data, size_t n) {

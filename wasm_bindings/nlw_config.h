@@ -12,9 +12,9 @@
 
 #include <stddef.h>
 
-#include "nl_model.h"
-#include "nl_status.h"
-#include "nl_train.h"
+#include "nn/nl_model.h"
+#include "base/nl_status.h"
+#include "train/nl_train.h"
 
 /* Parses text into d and c (starting from the defaults), then validates both with the
  * core. On error st explains which key/value is wrong; d and c are then unspecified. */

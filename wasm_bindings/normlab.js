@@ -585,7 +585,7 @@ export class Trainer {
     }
   }
 
-  /** A copy of the trainable parameters (layout order of core/nl_model.h). @returns {Float32Array} */
+  /** A copy of the trainable parameters (layout order of core/nn/nl_model.h). @returns {Float32Array} */
   params() {
     const nl = this._nl;
     const s = nl._scratch + S_PTRS;

@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_cifar.h"
-#include "nl_model.h"
-#include "nl_status.h"
-#include "nl_train.h"
-#include "nl_model_json.h"
-#include "nl_safetensors.h"
+#include "data/nl_cifar.h"
+#include "nn/nl_model.h"
+#include "base/nl_status.h"
+#include "train/nl_train.h"
+#include "serialize/nl_model_json.h"
+#include "serialize/nl_safetensors.h"
+#include "serialize/nl_checkpoint.h"
 #include "nlw_config.h"
 
 #ifdef __EMSCRIPTEN__
@@ -424,7 +425,7 @@ NLW_EXPORT int nlw_trainer_from_safetensors(const uint8_t *buf, size_t len, cons
     return adopt(t, out);
 }
 
-/* The model description as the shared JSON format (core/nl_model_json.h). */
+/* The model description as the shared JSON format (core/serialize/nl_model_json.h). */
 NLW_EXPORT int nlw_trainer_model_json(nlw_trainer *h, const char **json) {
     CHECK_HANDLE(h);
     CHECK_OUT(json);

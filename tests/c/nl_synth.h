@@ -73,7 +73,7 @@ int nl_synth_run(const char *fmt, ...)
 /* An in-memory data set of uniformly random pixels and labels (from nl_rng stream (seed, 0, 0)),
  * with the standard class names; free with nl_cifar_free. For tests that need data of the
  * right shape, not learnable data. */
-#include "nl_cifar.h"
+#include "data/nl_cifar.h"
 nl_cifar nl_synth_random_cifar(int n_train, int n_test, uint64_t seed);
 
 /* dir/name as a NUL-terminated string (malloc'd; empty if the file is missing), and the

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "nl_crc32.h"
-#include "nl_rng.h"
+#include "base/nl_crc32.h"
+#include "base/nl_rng.h"
 
 static const char *const batch_files[6] = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
                                            "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"};

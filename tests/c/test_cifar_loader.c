@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_cifar.h"
+#include "data/nl_cifar.h"
 #include "nl_synth.h"
 #include "nl_test.h"
 

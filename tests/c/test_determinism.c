@@ -3,10 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_rng.h"
+#include "base/nl_rng.h"
 #include "nl_synth.h"
 #include "nl_test.h"
-#include "nl_train.h"
+#include "train/nl_train.h"
+#include "serialize/nl_checkpoint.h"
 
 static void config(nl_train_config *c, int threads, uint64_t seed) {
     nl_train_config_default(c);

@@ -35,10 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_augment.h"
-#include "nl_net.h"
+#include "data/nl_augment.h"
+#include "nn/nl_net.h"
 #include "nl_test.h"
-#include "nl_train.h"
+#include "train/nl_train.h"
 
 /* ---------------------------------------------------------------- fixture files */
 
@@ -304,7 +304,7 @@ static void run_variant(const common_fx *cm, const char *variant) {
     if (fx_load(&f, file)) return;
     nl_model_desc d;
     nl_status st;
-    nl_pool *pool = NULL;
+    nl_thread_pool *pool = NULL;
     nl_net net;
     memset(&net, 0, sizeof net);
     nl_trainer *t = NULL;
@@ -324,7 +324,7 @@ static void run_variant(const common_fx *cm, const char *variant) {
     q_init(&q_tloss, "train_loss");
 
     /* ---- forward + backward through nl_net (two chunks of images, two threads) ---- */
-    pool = nl_pool_create(2, &st);
+    pool = nl_thread_pool_create(2, &st);
     CHECK_MSG(pool != NULL, "pool: %s", st.msg);
     if (!pool) goto done;
     int rc = nl_net_init(&net, &d, n, pool, 1, &st);
@@ -440,7 +440,7 @@ done:
     free(pred);
     nl_trainer_free(t);
     nl_net_free(&net);
-    nl_pool_free(pool);
+    nl_thread_pool_free(pool);
     fx_free(&f);
 }
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_net.h"
-#include "nl_rng.h"
+#include "nn/nl_net.h"
+#include "base/nl_rng.h"
 #include "nl_test.h"
 
 static double loss_at(nl_net *net, int n, const uint8_t *labels) { return nl_net_forward(net, n, labels, 1); }
@@ -75,7 +75,7 @@ static void run_case(nl_norm_kind norm, int with_skips, float dropout, const cha
     }
     nl_status st;
     nl_net net;
-    nl_pool *pool = nl_pool_create(1, &st);
+    nl_thread_pool *pool = nl_thread_pool_create(1, &st);
     int rc = nl_net_init(&net, &d, 10, pool, 7, &st);
     CHECK_MSG(rc == 0, "init %s: %s", label, st.msg);
     if (rc) return;
@@ -109,7 +109,7 @@ static void run_case(nl_norm_kind norm, int with_skips, float dropout, const cha
         }
     }
     nl_net_free(&net);
-    nl_pool_free(pool);
+    nl_thread_pool_free(pool);
 }
 
 int main(void) {

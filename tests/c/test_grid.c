@@ -5,10 +5,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "nl_file.h"
-#include "nl_font.h"
-#include "nl_grid.h"
-#include "nl_png.h"
+#include "base/nl_file.h"
+#include "draw/nl_font.h"
+#include "draw/nl_grid.h"
+#include "draw/nl_png.h"
 #include "nl_test.h"
 
 static const char *const NAMES[10] = {"airplane", "automobile", "bird",  "cat",  "deer",

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_crc32.h"
-#include "nl_gzip.h"
+#include "base/nl_crc32.h"
+#include "data/nl_gzip.h"
 #include "nl_synth.h"
 #include "nl_test.h"
 

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/nl_kernels.h"
-#include "nl_layers.h"
-#include "nl_net.h"
-#include "nl_rng.h"
+#include "nn/kernels/nl_kernels.h"
+#include "nn/nl_layers.h"
+#include "nn/nl_net.h"
+#include "base/nl_rng.h"
 #include "nl_test.h"
 
 static nl_rng rng;

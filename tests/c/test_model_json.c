@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_json.h"
-#include "nl_model_json.h"
+#include "serialize/nl_json.h"
+#include "serialize/nl_model_json.h"
 #include "nl_test.h"
 
 static int desc_equal(const nl_model_desc *a, const nl_model_desc *b) {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_file.h"
-#include "nl_png.h"
+#include "base/nl_file.h"
+#include "draw/nl_png.h"
 #include "nl_test.h"
 
 static const char *out_dir(void) {

@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl_json.h"
-#include "nl_model_json.h"
-#include "nl_rng.h"
-#include "nl_safetensors.h"
+#include "serialize/nl_json.h"
+#include "serialize/nl_model_json.h"
+#include "base/nl_rng.h"
+#include "serialize/nl_safetensors.h"
 #include "nl_synth.h"
 #include "nl_test.h"
-#include "nl_train.h"
+#include "train/nl_train.h"
 
 static void config(nl_train_config *c) {
     nl_train_config_default(c);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "nl_synth.h"
-#include "nl_tar.h"
+#include "data/nl_tar.h"
 #include "nl_test.h"
 
 static char tmpdir[64];

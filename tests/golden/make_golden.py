@@ -17,7 +17,7 @@ F.cross_entropy / torch.optim.SGD / OneCycleLR) in float32, mirroring the C conv
   * BN state per block: running_mean[co], running_var[co];
   * SGD(lr, momentum, weight_decay=l2, nesterov) with l1 * sign(w) added to the gradient;
   * input x = float32(byte) * scale[c] + shift[c], scale = 1 / (255 * std), shift = -mean / std,
-    all in float32 (core/augment.c).
+    all in float32 (core/data/augment.c).
 
 Every hyper-parameter the C side stores as a float is rounded to float32 here first, so both
 sides use the same constants.
@@ -56,7 +56,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures")
 
-# ---- the fixed S8 layout (core/nl_model.h) ----
+# ---- the fixed S8 layout (core/nn/nl_model.h) ----
 L_C1, L_C2, L_c3, L_P1, L_C3, L_C4, L_C5, L_c6, L_P2, L_C7, L_C8, L_C9, L_GAP, L_c10 = range(14)
 BLOCK_LAYER = [L_C1, L_C2, L_c3, L_C3, L_C4, L_C5, L_c6, L_C7, L_C8, L_C9]
 KERNEL = [3, 3, 1, 3, 3, 3, 1, 3, 3, 3]
@@ -195,7 +195,7 @@ CIFAR_STD = np.array([0.2470, 0.2435, 0.2616], np.float32)
 
 
 def input_table():
-    """table[c][v] exactly as core/augment.c computes it (float32, no FMA)."""
+    """table[c][v] exactly as core/data/augment.c computes it (float32, no FMA)."""
     t = np.zeros((3, 256), np.float32)
     v = np.arange(256).astype(np.float32)
     for c in range(3):

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "nl_model_json.h"
+#include "serialize/nl_model_json.h"
 
 static int usage_error(const char *fmt, const char *a, const char *b) {
     fprintf(stderr, "normlab: ");

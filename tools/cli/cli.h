@@ -2,8 +2,8 @@
 #ifndef NL_CLI_H
 #define NL_CLI_H
 
-#include "nl_model.h"
-#include "nl_train.h"
+#include "nn/nl_model.h"
+#include "train/nl_train.h"
 
 /* Exit codes: 0 ok, 1 runtime failure (bad file, training diverged), 2 bad command line. */
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };

@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "cli.h"
-#include "kernels/nl_kernels.h"
-#include "nl_rng.h"
+#include "nn/kernels/nl_kernels.h"
+#include "base/nl_rng.h"
 
 static const char *const bench_options[] = {"--norm", "--model", "--batch", "--steps", "--threads", "--groups",
                                             "--group-size", "--widths", "--pads", "--skips", "--model-json", NULL};

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "draw.h"
-#include "nl_png.h"
+#include "draw/nl_canvas.h"
+#include "draw/nl_png.h"
 
 #define K NL_CIFAR_CLASSES
 #define CELL 60

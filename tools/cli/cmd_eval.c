@@ -4,8 +4,9 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "nl_grid.h"
-#include "nl_png.h"
+#include "draw/nl_grid.h"
+#include "draw/nl_png.h"
+#include "serialize/nl_checkpoint.h"
 
 static const char *const eval_options[] = {"--data", "--load", "--misclassified", "--by-confidence", "--threads",
                                            "--test-limit", NULL};

@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "nl_file.h"
-#include "nl_model_json.h"
-#include "nl_safetensors.h"
+#include "base/nl_file.h"
+#include "serialize/nl_model_json.h"
+#include "serialize/nl_safetensors.h"
+#include "serialize/nl_checkpoint.h"
 
 static int runtime_error(const nl_status *st) {
     fprintf(stderr, "normlab: %s\n", st->msg);

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "draw.h"
-#include "nl_file.h"
-#include "nl_png.h"
+#include "draw/nl_canvas.h"
+#include "base/nl_file.h"
+#include "draw/nl_png.h"
 
 #define MAX_RUNS 8
 #define LABEL_MAX 32

@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "nl_file.h"
+#include "base/nl_file.h"
+#include "serialize/nl_checkpoint.h"
 
 static volatile sig_atomic_t interrupted = 0;
 static void on_sigint(int sig) {

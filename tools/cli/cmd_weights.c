@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "serialize/nl_checkpoint.h"
 
 static const char *const weights_options[] = {"--load", "--threshold", NULL};
 

@@ -1,5 +1,5 @@
 """The normlab S8 network as a PyTorch nn.Module, built from the shared JSON model description
-(core/nl_model_json.h). Its state_dict() names, shapes and dtypes are the contract of the
+(core/serialize/nl_model_json.h). Its state_dict() names, shapes and dtypes are the contract of the
 safetensors files that `normlab export` writes and `normlab import` reads:
 
     C1.conv.weight [co, ci, 3, 3]   C1.norm.weight [co]   C1.norm.bias [co]
@@ -15,7 +15,7 @@ Usage (run with a Python that has torch, e.g. Debian's /usr/bin/python3):
 
 The network: C1 C2 c3 P1 C3 C4 C5 c6 P2 C7 C8 C9 GAP c10. Each conv block is Conv2d (no bias)
 -> BatchNorm2d / GroupNorm (LN = GroupNorm with one group) -> ReLU [-> Dropout], then
-out[to] = block output + out[from] for each skip (in list order), exactly as core/net.c.
+out[to] = block output + out[from] for each skip (in list order), exactly as core/nn/net.c.
 P1/P2 = MaxPool2d(2) (floor), GAP = AdaptiveAvgPool2d(1), c10 = Conv2d(ci, classes, 1, bias=False).
 eps and BN momentum are rounded to float32 as the C core stores them.
 """
@@ -36,7 +36,7 @@ BLOCKS = ["C1", "C2", "c3", "C3", "C4", "C5", "c6", "C7", "C8", "C9"]
 KERNEL = {b: (1 if b in ("c3", "c6") else 3) for b in BLOCKS}
 NORMS = ("bn", "gn", "ln")
 
-# nl_model_desc_default(norm) (core/model_desc.c)
+# nl_model_desc_default(norm) (core/nn/model_desc.c)
 DEFAULTS = {
     "groups": 0,
     "group_size": 8,
@@ -51,7 +51,7 @@ DEFAULTS = {
     "classes": 10,
 }
 
-# CIFAR-10 channel statistics (nl_cifar_mean / nl_cifar_std in core/augment.c)
+# CIFAR-10 channel statistics (nl_cifar_mean / nl_cifar_std in core/data/augment.c)
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
 
@@ -221,7 +221,7 @@ class NormlabNet(nn.Module):
 
 def input_table():
     """[3, 256] float32: the network input for each channel and byte value, computed exactly as
-    core/augment.c does (x * scale + shift, scale = 1 / (255 * std), shift = -mean / std,
+    core/data/augment.c does (x * scale + shift, scale = 1 / (255 * std), shift = -mean / std,
     every operation rounded to float32)."""
     v = torch.arange(256, dtype=torch.float32)
     rows = []

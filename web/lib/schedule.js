@@ -1,4 +1,4 @@
-// The learning-rate schedules of the core (core/schedule.c), so the page can draw the planned
+// The learning-rate schedules of the core (core/train/schedule.c), so the page can draw the planned
 // LR curve before training starts. OneCycle is PyTorch's OneCycleLR (cosine annealing, two
 // phases); step multiplies by gamma every stepEpochs epochs; const keeps the LR. Pure.
 

@@ -1,0 +1,56 @@
+/* A small, strict JSON reader (RFC 8259) for the model description and safetensors headers:
+ * objects, arrays, strings, numbers, true/false/null. Every access is bounds-checked against
+ * the given length (the text need not be NUL-terminated). Rejected: trailing commas, comments,
+ * leading zeros, NaN/Infinity, control characters and invalid UTF-8 in strings, \u0000,
+ * duplicate object keys, nesting deeper than NL_JSON_MAX_DEPTH, anything after the value.
+ * Error messages name the byte offset, e.g. "unexpected character '}' at offset 17"; callers
+ * prefix them with what they were reading ("model JSON: ...", "safetensors: header ..."). */
+#ifndef NL_JSON_H
+#define NL_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/nl_status.h"
+
+#define NL_JSON_MAX_DEPTH 64
+
+typedef enum {
+    NL_JSON_NULL = 0,
+    NL_JSON_BOOL,
+    NL_JSON_NUMBER,
+    NL_JSON_STRING,
+    NL_JSON_ARRAY,
+    NL_JSON_OBJECT
+} nl_json_type;
+
+typedef struct nl_json nl_json;
+struct nl_json {
+    nl_json_type type;
+    size_t offset;    /* byte offset of the value in the text */
+    int boolean;      /* BOOL */
+    double number;    /* NUMBER (finite) */
+    int is_int;       /* NUMBER written without fraction/exponent and within int64 */
+    int64_t integer;  /* NUMBER when is_int */
+    char *str;        /* STRING: decoded UTF-8, NUL-terminated */
+    size_t len;       /* STRING: bytes; ARRAY / OBJECT: number of elements */
+    nl_json *items;   /* ARRAY elements / OBJECT values, in text order */
+    char **keys;      /* OBJECT keys (decoded, NUL-terminated), parallel to items */
+};
+
+/* Parses text[0..len) as one JSON value (surrounding whitespace allowed). Returns a tree to
+ * free with nl_json_free, or NULL with st set (NL_EFORMAT, or NL_ENOMEM). */
+nl_json *nl_json_parse(const char *text, size_t len, nl_status *st);
+void nl_json_free(nl_json *root);
+
+/* The value of key in an object, or NULL (also when obj is not an object). */
+const nl_json *nl_json_get(const nl_json *obj, const char *key);
+/* "null", "a boolean", "a number", "a string", "an array", "an object". */
+const char *nl_json_type_name(nl_json_type t);
+
+/* Writes s[0..len) as a JSON string literal with quotes into dst (at most cap bytes including
+ * the NUL, truncated like snprintf). Returns the full length the literal needs (without NUL).
+ * Control characters, quotes and backslashes are escaped; other bytes are copied as they are. */
+size_t nl_json_escape(char *dst, size_t cap, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,110 @@
+/* The trainer: a model, its optimiser state, a data set (borrowed) and the training loop,
+ * run step-wise so that the CLI, the Wasm module and the page share one code path.
+ * Same seed + same settings -> bit-identical weights, for any thread count. */
+#ifndef NL_TRAIN_H
+#define NL_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/nl_cifar.h"
+#include "nn/nl_model.h"
+#include "base/nl_status.h"
+
+typedef enum { NL_SCHED_ONECYCLE = 0, NL_SCHED_STEP = 1, NL_SCHED_CONST = 2 } nl_schedule_kind;
+
+typedef struct {
+    int epochs;             /* 20 */
+    int batch;              /* 128 */
+    nl_schedule_kind schedule;
+    float max_lr;           /* OneCycle peak; step/const: the starting LR */
+    float momentum;         /* SGD momentum (when not cycled), 0.9 */
+    int nesterov;
+    float l1;               /* L1 penalty coefficient: grad += l1 * sign(w) */
+    float l2;               /* L2 as weight decay: grad += l2 * w (PyTorch SGD weight_decay) */
+    float label_smoothing;
+    /* OneCycle, as torch.optim.lr_scheduler.OneCycleLR (cos anneal, two phases) */
+    float pct_start, div_factor, final_div_factor;
+    int cycle_momentum;     /* cycle momentum inversely to LR between base and max */
+    float base_momentum, max_momentum;
+    /* Step: lr *= gamma every step_epochs epochs */
+    int step_epochs;
+    float step_gamma;
+    /* Augmentation (training only) */
+    int aug_crop_pad;       /* random crop after zero padding by this many pixels; 0 = off */
+    int aug_flip;           /* random horizontal flip */
+    int aug_cutout;         /* side of a zeroed square at a random centre; 0 = off */
+    uint64_t seed;
+    int threads;            /* worker threads, 1.. ; results do not depend on it */
+} nl_train_config;
+
+void nl_train_config_default(nl_train_config *c);
+int nl_train_config_validate(const nl_train_config *c, nl_status *st);
+int nl_schedule_parse(const char *s, nl_schedule_kind *out);
+const char *nl_schedule_name(nl_schedule_kind k);
+
+/* Learning rate and momentum at optimiser step `step` (0-based) of `total_steps`. */
+double nl_schedule_lr(const nl_train_config *c, long step, long total_steps, int steps_per_epoch);
+double nl_schedule_momentum(const nl_train_config *c, long step, long total_steps);
+
+typedef struct nl_trainer nl_trainer;
+
+/* Creates a trainer with freshly initialised weights (PyTorch's default init, from seed). */
+nl_trainer *nl_trainer_create(const nl_model_desc *d, const nl_train_config *c, nl_status *st);
+void nl_trainer_free(nl_trainer *t);
+
+/* Data is borrowed and must outlive its use; a trainer without data can still evaluate
+ * buffers and save/load. Setting data (re)starts the epoch bookkeeping at the current step. */
+int nl_trainer_set_data(nl_trainer *t, const nl_cifar *data, nl_status *st);
+
+typedef struct {
+    int epoch;              /* 0-based epoch the next step belongs to */
+    int step_in_epoch;      /* steps done in that epoch */
+    int steps_per_epoch;
+    long global_step;       /* optimiser steps done so far */
+    long total_steps;       /* epochs * steps_per_epoch */
+    double lr, momentum;    /* used by the last step */
+    double last_loss;       /* mean loss of the last step's batch */
+    double epoch_loss;      /* mean training loss so far in the current epoch */
+    double epoch_acc;       /* training accuracy so far in the current epoch (0..1) */
+    int epoch_done;         /* the last step finished an epoch (epoch already advanced) */
+    int finished;           /* all epochs done */
+    double images_per_sec;  /* over the steps of the last call */
+} nl_progress;
+
+/* Runs up to max_steps optimiser steps, stopping early at the end of an epoch, and reports. */
+int nl_trainer_train_steps(nl_trainer *t, int max_steps, nl_progress *p, nl_status *st);
+void nl_trainer_progress(const nl_trainer *t, nl_progress *p);
+
+typedef struct {
+    int n;
+    double loss;            /* mean cross-entropy (no label smoothing) */
+    double acc;             /* 0..1 */
+    int confusion[10][10];  /* [true][predicted] */
+    double class_acc[10];
+    uint8_t *pred;          /* [n] predicted class */
+    float *conf;            /* [n] softmax probability of the predicted class */
+} nl_eval_result;
+
+/* Evaluates in inference mode (BatchNorm running statistics, no dropout, no augmentation). */
+int nl_trainer_evaluate(nl_trainer *t, const nl_cifar_set *set, nl_eval_result *r, nl_status *st);
+void nl_eval_result_free(nl_eval_result *r);
+/* Indices of up to k misclassified images; by_confidence: most confident mistakes first,
+ * else in data-set order. Returns how many were written. */
+int nl_eval_misclassified(const nl_eval_result *r, const nl_cifar_set *set, int k,
+                          int by_confidence, int *out_index);
+
+/* Logits [n][classes] for images given as CIFAR bytes [n][3][32][32] (normalised inside). */
+int nl_trainer_predict(nl_trainer *t, const uint8_t *images, int n, float *logits, nl_status *st);
+
+const nl_model_layout *nl_trainer_layout(const nl_trainer *t);
+const nl_train_config *nl_trainer_config(const nl_trainer *t);
+/* Trainable parameters (layout order, see nl_model.h) and BN running statistics. */
+float *nl_trainer_params(nl_trainer *t);
+float *nl_trainer_bn_state(nl_trainer *t);
+int64_t nl_trainer_bn_batches(const nl_trainer *t); /* BatchNorm num_batches_tracked */
+
+/* Per-channel normalisation constants applied to input pixels (x/255 - mean) / std. */
+extern const float nl_cifar_mean[3], nl_cifar_std[3];
+
+#endif
