@@ -51,8 +51,13 @@ if (typeof window === 'undefined') {
       sessionStorage.setItem(KEY, '1');
       window.location.reload();
     };
+    const failed = (why) => {
+      document.documentElement.dataset.coi = 'failed';
+      console.warn(`normlab: no service worker for cross-origin isolation (${why}); single-threaded build`);
+    };
     document.documentElement.dataset.coi = 'registering';
     sw.register(document.currentScript.src).then((reg) => {
+      if (!reg) return failed('service workers are blocked'); // e.g. an automated browser that blocks them
       document.documentElement.dataset.coi = 'registered';
       if (sw.controller) {
         reloadOnce(); // controlled yet not isolated: e.g. opened with a hard reload, which skips the worker
@@ -61,9 +66,7 @@ if (typeof window === 'undefined') {
       } else {
         sw.addEventListener('controllerchange', reloadOnce); // clients.claim() of the new worker
       }
-    }, (err) => {
-      document.documentElement.dataset.coi = 'failed';
-      console.warn(`normlab: no service worker for cross-origin isolation (${err && err.message}); single-threaded build`);
-    });
+      return undefined;
+    }, (err) => failed(err && err.message));
   })();
 }

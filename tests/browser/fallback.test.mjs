@@ -37,6 +37,8 @@ test('not isolated: the single-threaded build, said visibly', async () => {
   await page.waitForFunction(() => document.documentElement.dataset.dataset === 'ready', null, { timeout: 30000 });
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.engine), 'st');
+  // the service worker that would isolate the page could not register, and nothing broke
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.coi), 'failed');
   assert.equal(await page.isVisible('#banner-isolation'), true);
   assert.match(await page.textContent('#banner-isolation'), /single-threaded build/);
   assert.match(await page.textContent('#engine-badge'), /single-threaded/);
