@@ -3,11 +3,14 @@
 //    registers, reloads the page once, and the page becomes cross-origin isolated and uses the
 //    multi-threaded build; with nothing better, it loads the built-in sample from /assets/, says
 //    it is a sample, and trains on it; a reload stays isolated without another reload;
+//  - serve.mjs --fetch without network (what tools/run.sh runs): isolated by the server's
+//    headers, no service worker, ready to train on the sample;
 //  - a plain static file server of the repository (no /api/config, no headers, page at /web/):
 //    the same, with the sample found one level up (../assets/).
 import assert from 'node:assert/strict';
-import { promises as fsp } from 'node:fs';
+import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -54,9 +57,9 @@ after(async () => {
 const ready = (page) => page.waitForFunction(() => document.documentElement.dataset.dataset === 'ready'
   && document.documentElement.dataset.engine, null, { timeout: 90000 });
 
-async function expectIsolatedWithSample(page) {
+async function expectIsolatedWithSample(page, { controlled = true } = {}) {
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
-  assert.equal(await page.evaluate(() => !!navigator.serviceWorker.controller), true);
+  assert.equal(await page.evaluate(() => !!navigator.serviceWorker.controller), controlled);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.engine), 'mt');
   assert.ok((await page.evaluate(() => window.normlab.state.engine.threads)) >= 2);
   assert.equal(await page.isVisible('#banner-isolation'), false);
@@ -102,6 +105,38 @@ test('serve.mjs --no-isolation: the service worker isolates the page, which trai
   await page.close();
 });
 
+test('what tools/run.sh runs without network (serve.mjs --fetch): isolated by the server, ready on the sample', async () => {
+  const cache = mkdtempSync(join(tmpdir(), 'normlab-xdg-'));
+  const saved = { url: process.env.NORMLAB_CIFAR_URL, xdg: process.env.XDG_CACHE_HOME };
+  process.env.NORMLAB_CIFAR_URL = 'http://127.0.0.1:9/cifar-10-binary.tar.gz'; // nothing listens there
+  process.env.XDG_CACHE_HOME = cache;
+  let app;
+  try {
+    app = await startServer(['--fetch']);
+  } finally {
+    for (const [k, v] of [['NORMLAB_CIFAR_URL', saved.url], ['XDG_CACHE_HOME', saved.xdg]]) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  try {
+    assert.match(app.output(), /could not download CIFAR-10: cannot reach 127\.0\.0\.1:9/);
+    assert.match(app.output(), /the page uses the CIFAR-10 sample in assets\//);
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(app.url);
+    await ready(page);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.coi), undefined, 'no service worker needed');
+    await expectIsolatedWithSample(page, { controlled: false });
+    assert.equal(await page.isDisabled('#start'), false);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await app.stop();
+    rmSync(cache, { recursive: true, force: true });
+  }
+});
+
 test('a plain static host (repository as it is, page at /web/): isolated by the worker, sample from ../assets/', async () => {
   const host = await staticHost();
   try {
@@ -110,6 +145,18 @@ test('a plain static host (repository as it is, page at /web/): isolated by the 
     await page.goto(`${host.url}web/#norm=gn&epochs=1`);
     await ready(page);
     await expectIsolatedWithSample(page);
+    // The empty card's "Use the built-in sample" button loads it again (the page's own path for
+    // it after "Forget data set").
+    await page.evaluate(() => {
+      window.sampleLoads = 0;
+      new MutationObserver(() => {
+        if (document.documentElement.dataset.dataset === 'ready') window.sampleLoads++;
+      }).observe(document.documentElement, { attributes: true, attributeFilter: ['data-dataset'] });
+      document.documentElement.dataset.dataset = 'reloading';
+      document.getElementById('data-sample').click();
+    });
+    await page.waitForFunction(() => window.sampleLoads === 1, null, { timeout: 60000 });
+    assert.equal(await page.textContent('#count-train'), '2,000');
     // The only failed loads are the server API the static host does not have (/api/config)
     // and the sample looked for beside the page first (web/assets/).
     assert.deepEqual(errors.filter((e) => !/Failed to load resource: .*404/.test(e)), []);
