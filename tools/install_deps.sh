@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what normlab needs on Debian 12 (as root, or with sudo): the C toolchain, CMake,
-# Emscripten, SIMDe, PyTorch (golden tests), Node.js, Chromium (browser tests) and the npm
-# packages of package.json. Skips whatever is already there, so it is cheap to re-run.
+# Emscripten, SIMDe, PyTorch (golden tests), Node.js, Chromium and Firefox ESR (browser tests)
+# and the npm packages of package.json (playwright-core, puppeteer-core: no browser downloads). Skips whatever is already there, so it is cheap to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,7 @@ have_pkg python3-torch || need+=(python3-torch)
 have_cmd node || need+=(nodejs)
 have_cmd npm || need+=(npm)
 have_cmd chromium || need+=(chromium)
+have_cmd firefox-esr || need+=(firefox-esr)
 have_cmd gzip || need+=(gzip)
 have_cmd tar || need+=(tar)
 
@@ -28,7 +29,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if [ -f package.json ] && [ ! -d node_modules/playwright-core ]; then
+if [ -f package.json ] && { [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ]; }; then
   echo "install_deps: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -3,20 +3,25 @@
 //   /            -> web/
 //   /wasm/       -> the Wasm build as wasm_bindings/build.sh installs it for the page: web/wasm/
 //                   (normlab.js + normlab-simd*.js/.wasm); --wasm DIR to serve another folder
+//   /assets/     -> assets/ (the small CIFAR-10 sample the page uses when nothing better is there)
 //   /api/config  -> JSON: is a data set available, is the page cross-origin isolated
 //   /dataset/... -> the CIFAR-10 data set given with --data PATH or $NORMLAB_CIFAR
-//                   (cifar-10-binary.tar.gz, or a folder holding the six .bin files)
+//                   (cifar-10-binary.tar.gz, or a folder holding the six .bin files); with
+//                   --fetch and neither, the official archive from the per-user cache or
+//                   downloaded into it (tools/fetch_cifar.mjs); without network, none
 // Every response carries Cross-Origin-Opener-Policy: same-origin,
 // Cross-Origin-Embedder-Policy: require-corp and Cross-Origin-Resource-Policy: same-origin,
 // so the page is cross-origin isolated and can use the multi-threaded (pthreads) build;
 // --no-isolation leaves them out (to try the single-threaded fallback).
 //
-//   node tools/serve.mjs [--port 8080] [--host 127.0.0.1] [--data PATH] [--wasm DIR] [--no-isolation]
+//   node tools/serve.mjs [--port 8080] [--host 127.0.0.1] [--data PATH | --fetch] [--wasm DIR] [--no-isolation]
 // --port 0 picks a free port. Prints "normlab: serving http://HOST:PORT/" once listening.
 import { createReadStream, existsSync, promises as fsp, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { obtainCifar } from './fetch_cifar.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -44,11 +49,14 @@ const BATCH_NAMES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin',
   'data_batch_5.bin', 'test_batch.bin'];
 
 function usage() {
-  return `usage: node tools/serve.mjs [--port N] [--host ADDR] [--data PATH] [--wasm DIR] [--no-isolation]
+  return `usage: node tools/serve.mjs [--port N] [--host ADDR] [--data PATH | --fetch] [--wasm DIR] [--no-isolation]
   --port N        port (default 8080; 0 = any free port)
   --host ADDR     address to listen on (default 127.0.0.1)
   --data PATH     cifar-10-binary.tar.gz, or a folder with data_batch_1..5.bin and test_batch.bin
                   (also a folder holding cifar-10-batches-bin/); default: $NORMLAB_CIFAR
+  --fetch         without --data: the official cifar-10-binary.tar.gz from the per-user cache
+                  ($XDG_CACHE_HOME/normlab or ~/.cache/normlab), downloaded there first if missing
+                  (MD5-checked, resumable); without network the page uses the sample in assets/
   --wasm DIR      folder with normlab.js and the normlab-simd*.js/.wasm files (default: web/wasm,
                   where wasm_bindings/build.sh installs them)
   --no-isolation  no COOP/COEP headers: the page falls back to the single-threaded build`;
@@ -56,7 +64,7 @@ function usage() {
 
 /** @param {string[]} argv @returns {{port:number, host:string, data:string|null, wasm:string|null, isolation:boolean}} */
 export function parseArgs(argv) {
-  const o = { port: 8080, host: '127.0.0.1', data: process.env.NORMLAB_CIFAR || null, wasm: null, isolation: true };
+  const o = { port: 8080, host: '127.0.0.1', data: process.env.NORMLAB_CIFAR || null, wasm: null, isolation: true, fetch: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -77,6 +85,7 @@ export function parseArgs(argv) {
       case '--data': o.data = value(); break;
       case '--wasm': o.wasm = value(); break;
       case '--no-isolation': o.isolation = false; break;
+      case '--fetch': o.fetch = true; break;
       case '-h': case '--help': o.help = true; break;
       default: throw new Error(`unknown option '${a}'`);
     }
@@ -138,6 +147,7 @@ export function safeJoin(root, urlPath) {
  */
 export function createPlaygroundServer(opts = {}) {
   const webDir = join(ROOT, 'web');
+  const assetsDir = join(ROOT, 'assets');
   const wasmDir = resolve(opts.wasm || join(webDir, 'wasm'));
   const isolation = opts.isolation !== false;
   const dataset = opts.data ? describeDataset(opts.data) : null;
@@ -237,6 +247,11 @@ export function createPlaygroundServer(opts = {}) {
       if (!f) return send(res, 404, 'not found\n');
       return sendFile(req, res, f.path, { cache: 'no-cache' });
     }
+    if (pathname.startsWith('/assets/')) {
+      const file = safeJoin(assetsDir, pathname.slice('/assets'.length));
+      if (!file) return send(res, 400, 'bad path\n');
+      return sendFile(req, res, file);
+    }
     if (pathname === '/wasm' || pathname.startsWith('/wasm/')) {
       const file = safeJoin(wasmDir, pathname.slice('/wasm'.length));
       if (!file) return send(res, 400, 'bad path\n');
@@ -262,6 +277,18 @@ async function main() {
     console.log(usage());
     return;
   }
+  if (opts.fetch && !opts.data) {
+    // The full set for the page: from the cache, or downloaded now (progress on stderr).
+    let got;
+    try {
+      got = await obtainCifar();
+    } catch (e) {
+      console.error(`serve.mjs: ${e.message}`);
+      process.exit(2);
+    }
+    if (got.path) opts.data = got.path;
+    else console.log(`normlab: ${got.reason}\nnormlab: the page uses the CIFAR-10 sample in assets/ (2,000 + 500 images) instead; drop the full cifar-10-binary.tar.gz on the page, or run again with network`);
+  }
   let app;
   try {
     app = createPlaygroundServer(opts);
@@ -280,7 +307,7 @@ async function main() {
     const { port } = app.server.address();
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     const shown = host === '0.0.0.0' || host === '[::]' ? 'localhost' : host;
-    console.log(`normlab: data set: ${app.dataset ? `${app.dataset.files.map((f) => f.path).join(', ')}` : 'none (the page asks for it)'}`);
+    console.log(`normlab: data set: ${app.dataset ? `${app.dataset.files.map((f) => f.path).join(', ')}` : 'none from the server (the page uses the one saved in the browser, else the sample in assets/)'}`);
     console.log(`normlab: wasm: ${app.wasmDir}`);
     console.log(`normlab: cross-origin isolation ${app.isolation ? 'on (multi-threaded build)' : 'OFF (single-threaded fallback)'}`);
     console.log(`normlab: serving http://${shown}:${port}/`);

@@ -12,6 +12,7 @@ import {
 } from './lib/format.js';
 import { autoSmoothing, smooth } from './lib/chartmath.js';
 import { plannedLr } from './lib/schedule.js';
+import { initSampleData, labelSample, sampleInsteadOfNothing } from './lib/sample_data.js'; // page hook: sample data
 import {
   downloadBlob, drawConfusion, drawLineChart, drawMistakes, drawSamples, savePng, theme,
 } from './charts.js';
@@ -406,9 +407,11 @@ function onDataset(m) {
   scheduleDraw('samples');
   onFormChange({ keepHash: true });
   updateControls();
+  labelSample(m, state.data); // page hook: sample data (says "sample", how to get the full set)
 }
 
 function onNoDataset(m) {
+  if (sampleInsteadOfNothing(m)) return; // page hook: sample data (loads assets/ sample instead)
   setDataLoading(false);
   state.data = null;
   document.documentElement.dataset.dataset = 'none';
@@ -1313,5 +1316,6 @@ writeForm({ ...DEFAULTS, ...decodeHash(location.search), ...decodeHash(location.
 onFormChange({ keepHash: true });
 renderResults();
 scheduleDraw('curves');
+initSampleData({ send, setLoading: setDataLoading, showNone: onNoDataset }); // page hook: sample data
 send({ type: 'init', threads: ENGINE_THREADS });
 fetchServerConfig();

@@ -1,4 +1,5 @@
-// Served without COOP/COEP (tools/serve.mjs --no-isolation): no SharedArrayBuffer, so the
+// Served without COOP/COEP (tools/serve.mjs --no-isolation) to a browser without service
+// workers (so web/coi-serviceworker.js cannot add the headers): no SharedArrayBuffer, so the
 // page says so, uses the single-threaded build, allows one thread, and still trains.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +21,7 @@ before(async () => {
   requireWasmBuild();
   ds = writeDataset({ train: 256, test: 128, seed: 5 });
   srv = await startServer(['--no-isolation', '--data', ds.tgz]);
-  browser = await launch({ viewport: { width: 1280, height: 800 } });
+  browser = await launch({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
   page = await browser.context.newPage();
   errors = watchErrors(page);
 });
@@ -36,6 +37,8 @@ test('not isolated: the single-threaded build, said visibly', async () => {
   await page.waitForFunction(() => document.documentElement.dataset.dataset === 'ready', null, { timeout: 30000 });
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.engine), 'st');
+  // the service worker that would isolate the page could not register, and nothing broke
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.coi), 'failed');
   assert.equal(await page.isVisible('#banner-isolation'), true);
   assert.match(await page.textContent('#banner-isolation'), /single-threaded build/);
   assert.match(await page.textContent('#engine-badge'), /single-threaded/);

@@ -112,7 +112,7 @@ test('no data set: the config says so and /dataset/ is 404', async () => {
 
 test('path traversal and odd requests are refused', async () => {
   for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/wasm/../../tools/serve.mjs',
-    '/wasm/%2e%2e/%2e%2e/tools/serve.mjs', '/lib/..%5c..%5cpackage.json', '/%00', '/%E0%A4%A', '/dataset/..%2f..%2fetc%2fpasswd']) {
+    '/wasm/%2e%2e/%2e%2e/tools/serve.mjs', '/lib/..%5c..%5cpackage.json', '/%00', '/%E0%A4%A', '/dataset/..%2f..%2fetc%2fpasswd', '/assets/%2e%2e/tools/run.sh', '/assets/..%2fpackage.json']) {
     const res = await rawGet(srv.url, path);
     assert.ok([400, 404].includes(res.status), `${path}: ${res.status}`);
     assert.ok(!res.body.toString().includes('"devDependencies"'), path);
@@ -134,7 +134,8 @@ test('path traversal and odd requests are refused', async () => {
 
 test('command line: options, errors and help', () => {
   assert.deepEqual(parseArgs(['--port', '0', '--no-isolation', '--data=x.tgz']),
-    { port: 0, host: '127.0.0.1', data: 'x.tgz', wasm: null, isolation: false });
+    { port: 0, host: '127.0.0.1', data: 'x.tgz', wasm: null, isolation: false, fetch: false });
+  assert.equal(parseArgs(['--fetch']).fetch, true);
   assert.throws(() => parseArgs(['--port', 'abc']), /--port must be/);
   assert.throws(() => parseArgs(['--port']), /needs a value/);
   assert.throws(() => parseArgs(['--bogus']), /unknown option/);

@@ -149,8 +149,9 @@ export function requireWasmBuild() {
 
 /**
  * Headless Debian Chromium with a fresh profile.
- * @param {{viewport?: {width: number, height: number}, handleSignals?: boolean}} [opts] handleSignals: false
- *   leaves Ctrl-C / SIGTERM to the caller (Playwright's own handler exits at once, skipping the caller's cleanup)
+ * @param {{viewport?: {width: number, height: number}, handleSignals?: boolean, serviceWorkers?: 'allow'|'block'}} [opts]
+ *   handleSignals: false leaves Ctrl-C / SIGTERM to the caller (Playwright's own handler exits at once, skipping the
+ *   caller's cleanup); serviceWorkers: 'block' is a browser without service workers (no isolation on static hosts)
  * @returns {Promise<{context: import('playwright-core').BrowserContext, close: () => Promise<void>}>}
  */
 export async function launch(opts = {}) {
@@ -169,6 +170,7 @@ export async function launch(opts = {}) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: opts.viewport || { width: 1280, height: 800 },
     acceptDownloads: true,
+    ...(opts.serviceWorkers ? { serviceWorkers: opts.serviceWorkers } : {}),
     ...(opts.handleSignals === false ? { handleSIGINT: false, handleSIGTERM: false } : {}),
   });
   return {

@@ -124,8 +124,22 @@ int main(void) {
     expect_error("train --skips C1-C9", 2, "shapes differ");
     expect_error("train --norm gn --groups 5", 2, "groups do not divide");
     expect_error("train --bogus 1", 2, "not valid");
-    expect_error("train", 2, "--data PATH is required");
+    /* no --data and no sample: the one-line error names what is missing */
+    rc = nl_synth_run("NORMLAB_SAMPLE=%s/none.tar.gz %s train > %s/out.txt 2> %s/err.txt", dir, normlab, dir, dir);
+    err = slurp("err.txt");
+    CHECK_MSG(rc == 2 && strstr(err, "no --data given") && strstr(err, "none.tar.gz") && nl_synth_count_lines(err) == 1,
+              "train without --data or sample: exit %d, stderr: %s", rc, err);
+    free(err);
     expect_error("eval --data x", 2, "--load");
+
+    /* ---- no --data: the CIFAR-10 sample in assets/, said plainly ---- */
+    rc = run("train --norm bn --epochs 1 --batch 50 --threads 2 --train-limit 200 --test-limit 100");
+    err = slurp("err.txt");
+    CHECK_MSG(rc == 0, "train on the sample failed (%d): %s", rc, err);
+    CHECK_MSG(strstr(err, "no --data: using the CIFAR-10 sample") && strstr(err, "assets/cifar-10-sample.tar.gz") &&
+                  strstr(err, "200 train + 100 test images") && strstr(err, "cifar.html"),
+              "no sample notice: %s", err);
+    free(err);
 
     /* ---- bad files: exit 1 ---- */
     snprintf(args, sizeof args, "train --data %s/nowhere --norm bn", dir);

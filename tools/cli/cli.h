@@ -37,6 +37,11 @@ int cmd_plot(int argc, char **argv);
 int cmd_confusion(int argc, char **argv);
 int cmd_weights(int argc, char **argv);
 
+/* No --data: points o->data at the CIFAR-10 sample in assets/ (data_source.c; buf holds the
+ * path). Returns 0, or EXIT_USAGE with a one-line message if there is no sample. */
+int cli_default_data(cli_options *o, char *buf, size_t cap);
+/* The one-line notice that the sample is used (image counts, where to get the full set). */
+void cli_sample_notice(const cli_options *o, const nl_cifar *data);
 /* Loads the data set named by o->data, applying the limits. Prints the error itself. */
 int cli_load_data(const cli_options *o, nl_cifar *data);
 /* A checkpoint evaluated on the test set (eval, confusion). */

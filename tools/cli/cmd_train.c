@@ -75,8 +75,11 @@ int cmd_train(int argc, char **argv) {
     cli_options o;
     int rc = cli_parse(argc, argv, 2, &o, train_options);
     if (rc) return rc;
+    char sample[4096];
+    if ((rc = cli_default_data(&o, sample, sizeof sample))) return rc; /* no --data: assets/ sample */
     nl_cifar data;
     if ((rc = cli_load_data(&o, &data))) return rc;
+    if (o.data == sample) cli_sample_notice(&o, &data);
     nl_status st;
     nl_trainer *t;
     if (o.resume) {
