@@ -11,11 +11,13 @@ import { initForm, onFormChange } from './panels/form.js';
 import { onReport, requestReport } from './panels/network.js';
 import { scheduleDraw, watchLayout } from './panels/redraw.js';
 import {
-  onCheckpoint, onCheckpointError, onCheckpointLoaded, onSafetensors, renderResults,
+  evaluateLoadedCheckpoints, onCheckpoint, onCheckpointError, onCheckpointLoaded, onSafetensors, renderAllRuns,
+  renderResults,
 } from './panels/results.js';
 import {
   onEpoch, onProgress, onQueueDone, onRunEnd, onRunError, onRunStart, setTraining, updateControls,
 } from './panels/run.js';
+import { restoreSavedRuns } from './panels/saved_runs.js';
 import './panels/curves.js';
 import './panels/mistakes.js';
 
@@ -96,4 +98,8 @@ initForm();
 renderResults();
 scheduleDraw('curves');
 send({ type: 'init', threads: ENGINE_THREADS });
+restoreSavedRuns().then(() => {
+  renderAllRuns();
+  if (state.data) evaluateLoadedCheckpoints();
+});
 fetchServerConfig();

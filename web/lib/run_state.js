@@ -89,6 +89,9 @@ export function applyRunStart(state, m) {
   if (!run) return null;
   if (state.queue) state.queue.index = m.index;
   run.status = 'running';
+  run.resuming = false;
+  // a resumed run's worker counts its time from 0 again
+  run.secondsBase = Number.isFinite(run.seconds) ? run.seconds : 0;
   run.model = m.config.model;
   run.settings = m.config.settings;
   run.paramCount = m.paramCount;
@@ -114,7 +117,7 @@ export function applyProgress(state, m) {
     run.stepsPerEpoch = p.stepsPerEpoch;
     run.smoothing = autoSmoothing(4 * p.stepsPerEpoch);
   }
-  run.seconds = m.seconds;
+  run.seconds = (run.secondsBase || 0) + m.seconds;
   run.lastProgress = p;
   state.ips = state.ips ? 0.7 * state.ips + 0.3 * m.imagesPerSec : m.imagesPerSec;
   return run;
@@ -132,7 +135,7 @@ export function applyEpoch(state, m) {
     testLoss: ev.loss,
     testAcc: ev.acc,
     lr: m.lr,
-    seconds: m.seconds,
+    seconds: (run.secondsBase || 0) + m.seconds,
   });
   run.epochsDone = m.epoch;
   run.finalEval = ev;
@@ -144,8 +147,9 @@ export function applyEpoch(state, m) {
 export function applyRunEnd(state, m) {
   const run = runById(state, m.id);
   if (!run) return null;
-  run.status = m.status;
-  if (m.seconds) run.seconds = m.seconds;
+  run.status = m.status === 'cancelled' && run.resuming ? run.statusBefore : m.status;
+  run.resuming = false;
+  if (m.seconds) run.seconds = (run.secondsBase || 0) + m.seconds;
   if (m.status === 'error') run.error = m.message;
   return run;
 }
@@ -156,7 +160,10 @@ export function applyRunEnd(state, m) {
  */
 export function applyRunError(state, m) {
   const run = m.id ? runById(state, m.id) : null;
-  if (run && m.setup) {
+  if (run && m.setup && run.resuming) {
+    run.status = run.statusBefore; // it keeps what it had
+    run.resuming = false;
+  } else if (run && m.setup) {
     state.runs = state.runs.filter((r) => r !== run);
   } else if (run) {
     run.status = 'error';
@@ -182,6 +189,17 @@ export function applyQueueDone(state) {
     finished: qRuns.filter((r) => r.status === 'finished').map((r) => r.label),
     failed: qRuns.filter((r) => r.status === 'error').map((r) => r.label),
   };
+}
+
+/**
+ * Queues a run that has weights to be trained further (Resume, Continue); the worker
+ * starts it from its checkpoint. If it cannot start, it keeps its status.
+ */
+export function requeueRun(run) {
+  run.statusBefore = run.status;
+  run.status = 'queued';
+  run.resuming = true;
+  run.error = null;
 }
 
 /** Removes one run (not while it trains or waits). @returns {boolean} removed */

@@ -26,6 +26,8 @@ export const state = {
   ips: 0,
   evalSeconds: 0,
   lastValidation: null,
+  restoring: false, // runs saved in this browser are being restored (panels/saved_runs.js)
+  continueFrom: null, // the run the form continues (panels/continue.js)
 };
 // For tests and the curious: the page's state (read-only use).
 window.normlab = { state };

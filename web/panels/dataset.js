@@ -7,6 +7,7 @@ import { drawSamples } from '../charts.js';
 import { $, send, showMsg, state, toast } from './common.js';
 import { onFormChange } from './form.js';
 import { registerDrawer, scheduleDraw } from './redraw.js';
+import { evaluateLoadedCheckpoints } from './results.js';
 import { updateControls } from './run.js';
 
 /** Asks the server which data set it offers (none on a static host), then loads data. */
@@ -105,6 +106,7 @@ export function onDataset(m) {
   scheduleDraw('samples');
   onFormChange({ keepHash: true });
   updateControls();
+  evaluateLoadedCheckpoints();
 }
 
 export function onNoDataset(m) {

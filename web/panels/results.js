@@ -4,11 +4,14 @@ import { SCHEDULE_NAMES, variantLabel } from '../lib/settings.js';
 import { runsToCsv, runsToJson, summarize } from '../lib/metrics.js';
 import { formatDuration, formatInt, formatPct, formatSci, slug } from '../lib/format.js';
 import { addRun, removeRun, runById } from '../lib/run_state.js';
+import { nextStepOf } from '../lib/run_records.js';
 import { downloadBlob } from '../charts.js';
 import { $, send, showMsg, state, toast } from './common.js';
+import { canTrainNow, enterContinueMode, leaveContinueMode, resumeRun } from './continue.js';
 import { renderConfusionSelect, renderMistakes } from './mistakes.js';
 import { scheduleDraw } from './redraw.js';
 import { updateControls } from './run.js';
+import { forgetAllRuns, forgetRuns, saveRun, storedCheckpoint } from './saved_runs.js';
 
 function settingsSummary(s) {
   if (!s) return '';
@@ -20,7 +23,10 @@ function settingsSummary(s) {
   return items.map((t) => t.replace(/ /g, '\u00a0')).join(' · '); // break only between items
 }
 
-const STATUS_TEXT = { queued: 'queued', running: 'training…', stopped: 'stopped', error: 'failed', loaded: 'from file', cancelled: 'cancelled' };
+const STATUS_TEXT = {
+  queued: 'queued', running: 'training…', stopped: 'stopped', error: 'failed', loaded: 'from file', cancelled: 'cancelled',
+  interrupted: 'interrupted',
+};
 
 function button(text, title, onClick) {
   const b = document.createElement('button');
@@ -54,6 +60,7 @@ function runRow(run, s, bestTest) {
   show.setAttribute('aria-label', `Show ${run.label} in the charts`);
   show.addEventListener('change', () => {
     run.visible = show.checked;
+    saveRun(run);
     scheduleDraw('curves');
   });
   td(show, 'c-show');
@@ -81,27 +88,41 @@ function runRow(run, s, bestTest) {
   const bt = td(formatPct(s.bestTestAcc), 'num', 'Best test');
   if (Number.isFinite(s.bestTestAcc) && s.bestTestAcc === bestTest && state.runs.length > 1) bt.classList.add('best');
   td(run.source === 'checkpoint' ? String(run.epochsDone) : `${run.epochsDone} / ${run.epochsPlanned}`, 'num', 'Epochs');
-  td(run.source === 'checkpoint' ? '–' : formatDuration(run.seconds), 'num', 'Time');
+  td(Number.isFinite(run.seconds) && run.source !== 'checkpoint' ? formatDuration(run.seconds) : '–', 'num', 'Time');
   const actions = td('', 'actions');
   const ck = button('Checkpoint', 'Download the trained weights (loads back here and in the normlab CLI)',
     () => send({ type: 'saveCheckpoint', id: run.id }));
-  ck.disabled = !(run.status === 'finished' || run.status === 'stopped' || run.status === 'loaded' || run.status === 'error') || run.globalStep === 0 && run.source !== 'checkpoint';
+  ck.disabled = !['finished', 'stopped', 'loaded', 'error', 'interrupted'].includes(run.status) || run.globalStep === 0 && run.source !== 'checkpoint';
+  const next = nextStepOf(run);
+  let go = null;
+  if (next === 'resume') {
+    go = button('Resume', `Train on from epoch ${run.epochsDone} to ${run.epochsPlanned} (the last saved epoch: the result is the same as without the interruption)`, () => resumeRun(run));
+    go.className = 'primary';
+  } else if (next === 'continue') {
+    go = button('Continue', 'Train this run for more epochs: its settings go into the form', () => enterContinueMode(run));
+  }
+  if (go) {
+    go.dataset.next = next;
+    go.disabled = !canTrainNow();
+  }
   let st = null;
   if (state.engine && state.engine.safetensors) {
     st = button('PyTorch', 'Download the weights as .safetensors for PyTorch (see tools/pytorch/ in the repository)',
       () => send({ type: 'exportSafetensors', id: run.id }));
     st.disabled = ck.disabled;
   }
-  const rm = button('✕', 'Remove this run', () => {
+  const rm = button('✕', 'Remove this run (also from this browser)', () => {
     if (!removeRun(state, run.id)) return;
     send({ type: 'dropCheckpoint', id: run.id });
+    forgetRuns([run.id]);
+    if (state.continueFrom === run.id) leaveContinueMode();
     renderAllRuns();
   });
   rm.setAttribute('aria-label', `Remove ${run.label}`);
   rm.disabled = run.status === 'running' || run.status === 'queued';
   const wrap = document.createElement('div');
   wrap.className = 'row-buttons';
-  wrap.append(...[ck, st, rm].filter(Boolean));
+  wrap.append(...[ck, st, go, rm].filter(Boolean));
   actions.append(wrap);
   tr.addEventListener('click', () => {
     if (!run.finalEval) return;
@@ -134,7 +155,9 @@ $('clear-runs').addEventListener('click', () => {
   for (const r of state.runs) send({ type: 'dropCheckpoint', id: r.id });
   state.runs = [];
   state.selectedRun = null;
+  leaveContinueMode();
   $('progress').hidden = true;
+  forgetAllRuns();
   renderAllRuns();
 });
 
@@ -172,6 +195,9 @@ export function onSafetensors(m) {
   downloadBlob(new Blob([m.bytes], { type: 'application/octet-stream' }), `normlab-${slug(run ? run.label : 'run')}.safetensors`);
 }
 
+/** Checkpoint files being loaded, by run id (kept in the browser once they load). */
+const loadingFiles = new Map();
+
 $('load-ckpt').addEventListener('click', () => $('ckpt-input').click());
 $('ckpt-input').addEventListener('change', (e) => {
   const file = e.target.files[0];
@@ -179,11 +205,29 @@ $('ckpt-input').addEventListener('change', (e) => {
   if (!file) return;
   $('ckpt-error').hidden = true;
   const id = state.nextId++;
+  loadingFiles.set(id, file);
   send({ type: 'loadCheckpoint', id, file });
   toast(`Loading ${file.name}…`);
 });
 
-export function onCheckpointLoaded(m) {
+/** Checkpoints loaded before the data set: evaluated once it is there. */
+export async function evaluateLoadedCheckpoints() {
+  for (const run of state.runs.filter((r) => r.source === 'checkpoint' && !r.finalEval)) {
+    const bytes = await storedCheckpoint(run.id);
+    if (!bytes || !state.data) continue;
+    send({ type: 'loadCheckpoint', id: run.id, file: new File([bytes], run.fileName || `${slug(run.label)}.ckpt`) });
+  }
+}
+
+export async function onCheckpointLoaded(m) {
+  const known = runById(state, m.id);
+  if (known) { // evaluated now that the data set is there
+    known.finalEval = m.eval;
+    if (m.eval) toast(`${known.label}: test accuracy ${formatPct(m.eval.acc)}`, 4000);
+    saveRun(known);
+    renderAllRuns();
+    return;
+  }
   const cfg = m.config;
   const p = m.progress;
   const epochsDone = p.stepsPerEpoch ? Math.floor(p.globalStep / p.stepsPerEpoch) : 0;
@@ -203,8 +247,15 @@ export function onCheckpointLoaded(m) {
     seconds: NaN,
   });
   state.selectedRun = run.id;
-  toast(m.eval ? `${m.name}: test accuracy ${formatPct(m.eval.acc)}` : `${m.name} loaded (load the data set to evaluate it)`, 4000);
+  toast(m.eval ? `${m.name}: test accuracy ${formatPct(m.eval.acc)}` : `${m.name} loaded (it is evaluated once the data set is loaded)`, 4000);
   renderAllRuns();
+  const file = loadingFiles.get(m.id);
+  loadingFiles.delete(m.id);
+  if (file) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    run.storedStep = undefined;
+    saveRun(run, { step: run.globalStep, bytes });
+  }
 }
 
 export function onCheckpointError(m) {

@@ -8,10 +8,12 @@ import {
   nextTraining, startQueue,
 } from '../lib/run_state.js';
 import { $, send, showMsg, state } from './common.js';
+import { continueRun, showContinueMode } from './continue.js';
 import { focusInvalid, validateForm } from './form.js';
 import { renderConfusionSelect, renderMistakes } from './mistakes.js';
 import { scheduleDraw } from './redraw.js';
 import { renderResults } from './results.js';
+import { forgetRuns, saveRun } from './saved_runs.js';
 
 /** Applies a training event (lib/run_state.js) and shows the new state. */
 export function setTraining(event) {
@@ -29,31 +31,34 @@ function showTraining() {
 export function updateControls() {
   const idle = state.training === 'idle';
   const v = state.lastValidation;
-  const ready = !!state.engine && !!state.data && !state.dataLoading;
+  const ready = !!state.engine && !!state.data && !state.dataLoading && !state.restoring;
   const canStart = ready && idle && v && v.ok;
-  $('start').disabled = !canStart;
-  $('compare').disabled = !canStart;
+  const continuing = showContinueMode();
+  $('start').disabled = !canStart || (!!state.continueFrom && !continuing);
+  $('compare').disabled = !canStart || !!state.continueFrom;
   const pause = $('pause');
   pause.disabled = !(state.training === 'running' || state.training === 'paused');
   pause.textContent = state.training === 'paused' ? 'Resume' : state.training === 'pausing' ? 'Pausing…' : 'Pause';
   pause.classList.toggle('primary', state.training === 'paused');
   $('stop').disabled = idle || state.training === 'stopping';
   $('settings-fields').disabled = !idle;
-  $('reset').disabled = !idle;
+  $('reset').disabled = !idle || !!state.continueFrom;
   $('data-forget').disabled = !idle || state.dataLoading;
   $('data-replace').disabled = !idle || state.dataLoading;
   $('data-input').disabled = !idle;
-  $('load-ckpt').disabled = !state.engine || !idle;
+  $('load-ckpt').disabled = !state.engine || !idle || state.restoring;
   const hasRuns = state.runs.length > 0;
   $('export-csv').disabled = !state.runs.some((r) => r.epochs.length);
   $('export-json').disabled = !hasRuns;
   $('clear-runs').disabled = !hasRuns || !idle;
+  for (const b of document.querySelectorAll('#results-body button[data-next]')) b.disabled = !ready || !idle;
   let hint = '';
   if (state.engineError) hint = 'The engine could not start (see the message above).';
   else if (!state.engine) hint = 'Starting the WebAssembly engine…';
   else if (state.dataLoading) hint = 'Loading the data set…';
   else if (!state.data) hint = 'Load the data set (step 1) to start training.';
   else if (v && !v.ok) hint = 'Fix the settings marked in red to start.';
+  else if (idle && state.continueFrom) hint = 'Set the number of epochs to train up to, then press Continue.';
   else if (idle && state.ips > 0 && v) {
     const steps = Math.ceil(state.data.info.train / v.values.batch) * v.values.epochs;
     const sec = (steps * v.values.batch) / state.ips + v.values.epochs * state.evalSeconds;
@@ -89,12 +94,17 @@ function startTraining(norms) {
   const jobs = norms.map((norm) => {
     const { model, settings } = toApi(v.values, norm);
     const run = addRun(state, model, settings);
+    saveRun(run);
     return { id: run.id, model, settings };
   });
   sendQueue(jobs);
 }
 
 $('start').addEventListener('click', () => {
+  if (state.continueFrom) {
+    continueRun();
+    return;
+  }
   const v = state.lastValidation;
   startTraining([v && v.values.norm ? v.values.norm : 'bn']);
 });
@@ -169,7 +179,8 @@ export function onRunStart(m) {
   const run = applyRunStart(state, m);
   if (!run) return;
   updateProgressTitle();
-  $('epoch-label').textContent = `Epoch 1 of ${m.epochs}`;
+  $('epoch-label').textContent = `Epoch ${run.epochsDone + 1} of ${m.epochs}`;
+  saveRun(run);
   renderResults();
 }
 
@@ -183,6 +194,8 @@ export function onProgress(m) {
 export function onEpoch(m) {
   const run = applyEpoch(state, m);
   if (!run) return;
+  run.savedStep = run.globalStep; // the checkpoint of this epoch
+  saveRun(run, m.checkpoint ? { step: run.globalStep, bytes: m.checkpoint } : null);
   if (run.lastProgress) updateProgress(run, run.lastProgress);
   renderResults();
   renderMistakes();
@@ -199,18 +212,23 @@ export function onRunEnd(m) {
     if (/out of memory/i.test(m.message)) text += ' Try a smaller batch size.';
     showMsg($('run-error'), text);
   }
+  saveRun(run);
   renderResults();
   renderMistakes();
 }
 
 export function onRunError(m) {
-  applyRunError(state, m);
+  const run = applyRunError(state, m);
+  if (run && !state.runs.includes(run)) forgetRuns([run.id]);
+  else if (run) saveRun(run);
   showMsg($('run-error'), `Could not start training: ${m.message}${/out of memory/i.test(m.message) ? '. Try a smaller batch size.' : ''}`);
   renderResults();
 }
 
 export function onQueueDone() {
+  const before = state.runs;
   const { wasStopping, count: n, finished, failed } = applyQueueDone(state);
+  forgetRuns(before.filter((r) => !state.runs.includes(r)).map((r) => r.id));
   showTraining();
   document.title = 'normlab · normalization playground for CIFAR-10';
   $('epoch-label').textContent = wasStopping ? 'Stopped' : 'Last epoch done';
