@@ -63,6 +63,7 @@ async function init({ threads }) {
   engine = {
     variant: nl.variant, threads: nl.threads, isolated, note,
     safetensors: typeof api.Trainer?.prototype?.exportSafetensors === 'function',
+    setEpochs: typeof api.Trainer?.prototype?.setEpochs === 'function', // Continue past a run's plan
   };
   post({ type: 'ready', engine });
 }
