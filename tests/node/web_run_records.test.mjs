@@ -45,7 +45,7 @@ test('a run that was training comes back interrupted, at its last saved epoch', 
   assert.equal(run.batches.length, 4);
   assert.equal(run.lrs.length, 4);
   assert.equal(run.seconds, 10, 'the time of the saved epoch');
-  assert.equal(nextStepOf(run), 'resume');
+  assert.equal(nextStepOf(run, false), 'resume');
 });
 
 test('a run with nothing saved goes back to the start; queued runs are interrupted too', () => {
@@ -56,7 +56,7 @@ test('a run with nothing saved goes back to the start; queued runs are interrupt
   assert.equal(run.finalEval, null);
   const queued = runFromRecord({ ...runToRecord(liveRun(0, 0, 'queued')), savedStep: 0 });
   assert.equal(queued.status, 'interrupted');
-  assert.equal(nextStepOf(queued), 'resume');
+  assert.equal(nextStepOf(queued, false), 'resume');
 });
 
 test('a stopped run keeps its status and goes back to its stored checkpoint', () => {
@@ -64,7 +64,7 @@ test('a stopped run keeps its status and goes back to its stored checkpoint', ()
   assert.equal(run.status, 'stopped');
   assert.equal(run.globalStep, 8);
   assert.equal(run.epochs.length, 2);
-  assert.equal(nextStepOf(run), 'continue');
+  assert.equal(nextStepOf(run, false), 'continue', 'on to its plan');
 });
 
 test('a loaded checkpoint keeps its progress; what can be trained further', () => {
@@ -72,10 +72,13 @@ test('a loaded checkpoint keeps its progress; what can be trained further', () =
   const run = runFromRecord({ ...runToRecord(ck), savedStep: 12 });
   assert.equal(run.globalStep, 12);
   assert.ok(Number.isNaN(run.seconds));
-  assert.equal(nextStepOf(run), 'continue');
-  assert.equal(nextStepOf({ ...run, status: 'running' }), null);
-  assert.equal(nextStepOf({ ...run, status: 'error' }), null);
-  assert.equal(nextStepOf({ status: 'stopped', globalStep: 0, source: 'trained' }), null, 'stopped before any step');
+  assert.equal(nextStepOf(run, false), null, 'its plan is done and the engine cannot extend it');
+  assert.equal(nextStepOf(run, true), 'continue');
+  const midway = runFromRecord({ ...runToRecord({ ...ck, globalStep: 6, epochsDone: 1 }), savedStep: 6 });
+  assert.equal(nextStepOf(midway, false), 'continue');
+  assert.equal(nextStepOf({ ...run, status: 'running' }, true), null);
+  assert.equal(nextStepOf({ ...run, status: 'error' }, true), null);
+  assert.equal(nextStepOf({ status: 'stopped', globalStep: 0, source: 'trained' }, true), null, 'stopped before any step');
 });
 
 test('restoreRuns: id order, the next free id, unreadable records left out', () => {

@@ -87,12 +87,14 @@ export function restoreRuns(records, checkpointSteps, nextId = 1) {
 }
 
 /**
- * How a run can be trained further: 'resume' (interrupted: back to its plan), 'continue'
- * (any run with weights: more epochs), or null.
- * @param {object} run
+ * How a run can be trained further: 'resume' (interrupted: on to its plan), 'continue'
+ * (a run with weights: on to its plan, or past it when the engine can extend a plan), or null.
+ * @param {object} run @param {boolean} canExtend the engine has Trainer.setEpochs
  */
-export function nextStepOf(run) {
+export function nextStepOf(run, canExtend) {
   if (run.status === 'interrupted') return 'resume';
-  if (['finished', 'stopped', 'loaded'].includes(run.status) && (run.globalStep > 0 || run.source === 'checkpoint')) return 'continue';
-  return null;
+  if (!['finished', 'stopped', 'loaded'].includes(run.status)) return null;
+  if (!(run.globalStep > 0 || run.source === 'checkpoint')) return null;
+  const planDone = run.globalStep >= run.totalSteps && run.epochsDone >= run.epochsPlanned;
+  return canExtend || !planDone ? 'continue' : null;
 }

@@ -1,7 +1,8 @@
 // Training a run further: Resume (a run interrupted by a reload or a closed tab goes on
-// from its last saved epoch to its plan) and Continue (any run or loaded checkpoint: its
+// from its last saved epoch to its plan) and Continue (a run or loaded checkpoint: its
 // settings go into the form, where only Epochs and Threads can change, and the Train
-// button continues it up to that many epochs).
+// button continues it up to that many epochs). Past the run's own plan needs an engine
+// with Trainer.setEpochs (engine.setEpochs); without it Continue goes on to the plan.
 import { rawFromConfig } from '../lib/settings.js';
 import { requeueRun, runById } from '../lib/run_state.js';
 import { $, DEFAULTS, state } from './common.js';
@@ -10,8 +11,8 @@ import { renderResults } from './results.js';
 import { sendQueue, updateControls } from './run.js';
 import { saveRun } from './saved_runs.js';
 
-/** Fields a checkpoint does not fix: the rest comes from the run. */
-const FREE_FIELDS = new Set(['epochs', 'threads']);
+/** Fields a checkpoint does not fix (Epochs only if the engine can extend a plan). */
+const freeFields = () => new Set(state.engine?.setEpochs ? ['epochs', 'threads'] : ['threads']);
 
 /** Whether a run can be trained now (engine and data ready, nothing training). */
 export function canTrainNow() {
@@ -48,7 +49,8 @@ export function enterContinueMode(run) {
   if (state.training !== 'idle') return;
   const raw = rawFromConfig({ model: run.model, settings: run.settings }, DEFAULTS);
   raw.threads = readForm().threads;
-  raw.epochs = String(Math.max(run.epochsPlanned || 1, run.epochsDone + 1));
+  const planned = run.epochsPlanned || 1;
+  raw.epochs = String(state.engine?.setEpochs ? Math.max(planned, run.epochsDone + 1) : planned);
   state.continueFrom = run.id;
   writeForm(raw);
   onFormChange();
@@ -76,8 +78,8 @@ export function continueRun() {
   if (!v.ok || !canTrainNow() || v.values.epochs <= run.epochsDone) return;
   state.continueFrom = null;
   if (run.source === 'checkpoint') run.source = 'continued'; // from now on it has curves
-  run.epochsPlanned = v.values.epochs;
-  train(run, { id: run.id, resume: true, epochs: v.values.epochs, threads: threadsNow(run) });
+  const epochs = state.engine?.setEpochs ? v.values.epochs : undefined; // else: its plan
+  train(run, { id: run.id, resume: true, epochs, threads: threadsNow(run) });
   renderResults();
 }
 
@@ -87,9 +89,9 @@ export function continueRun() {
  */
 export function showContinueMode() {
   const run = continueTarget();
-  const form = $('settings');
-  for (const el of form.querySelectorAll('input, select')) {
-    if (!FREE_FIELDS.has(el.name)) el.disabled = !!run;
+  const free = freeFields();
+  for (const el of $('settings').querySelectorAll('input, select')) {
+    if (!free.has(el.name)) el.disabled = !!run;
   }
   $('continue-bar').hidden = !run;
   if (!run) return false;
@@ -97,7 +99,7 @@ export function showContinueMode() {
   const epochs = v && v.ok ? v.values.epochs : NaN;
   const ok = epochs > run.epochsDone;
   $('continue-text').textContent = ok
-    ? `Continue ${run.label} from epoch ${run.epochsDone} to ${epochs}, with its own settings.`
+    ? `Continue ${run.label} from epoch ${run.epochsDone} to ${epochs}, with its own settings${state.engine?.setEpochs ? '' : ' (its plan: this engine cannot extend it)'}.`
     : `${run.label} has trained ${run.epochsDone} epoch${run.epochsDone === 1 ? '' : 's'}: set Epochs higher to continue it.`;
   $('start').textContent = `Continue ${run.label}`;
   return ok;

@@ -138,6 +138,6 @@ $('copy-link').addEventListener('click', async () => {
 });
 
 window.addEventListener('hashchange', () => {
-  if (state.training !== 'idle') return;
+  if (state.training !== 'idle' || state.continueFrom) return; // the form shows a run's settings
   initForm();
 });

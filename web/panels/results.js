@@ -93,7 +93,7 @@ function runRow(run, s, bestTest) {
   const ck = button('Checkpoint', 'Download the trained weights (loads back here and in the normlab CLI)',
     () => send({ type: 'saveCheckpoint', id: run.id }));
   ck.disabled = !['finished', 'stopped', 'loaded', 'error', 'interrupted'].includes(run.status) || run.globalStep === 0 && run.source !== 'checkpoint';
-  const next = nextStepOf(run);
+  const next = nextStepOf(run, !!state.engine?.setEpochs);
   let go = null;
   if (next === 'resume') {
     go = button('Resume', `Train on from epoch ${run.epochsDone} to ${run.epochsPlanned} (the last saved epoch: the result is the same as without the interruption)`, () => resumeRun(run));

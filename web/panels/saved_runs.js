@@ -18,6 +18,7 @@ export function saveRun(run, checkpoint) {
   const rec = runToRecord(run);
   return store.saveRun(rec, checkpoint).then(() => {
     if (checkpoint) run.storedStep = checkpoint.step;
+    $('store-error').hidden = true; // saving works (again): the store holds the run as it is
   }, storageError);
 }
 
