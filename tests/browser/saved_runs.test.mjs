@@ -176,6 +176,31 @@ test('Continue: a stopped run and a loaded checkpoint train on to the same weigh
   assert.deepEqual(errors, []);
 });
 
+test('Continue past the plan: 1 + 1 epochs give the weights of 2 (constant LR)', async (t) => {
+  if (!await page.evaluate(() => window.normlab.state.engine.setEpochs)) {
+    t.skip('this engine cannot extend a plan (no Trainer.setEpochs)');
+    return;
+  }
+  await page.selectOption('#f-schedule', 'const');
+  await page.fill('#f-epochs', '1');
+  await page.click('#start');
+  await idle();
+  const n = (await runs()).length;
+  await page.click(`${row(n)} button[data-next="continue"]`);
+  assert.equal(await page.inputValue('#f-epochs'), '2');
+  assert.equal(await page.isDisabled('#f-epochs'), false);
+  await page.click('#start');
+  await idle();
+  const r = (await runs())[n - 1];
+  assert.deepEqual([r.status, r.epochs, r.globalStep], ['finished', 2, 60]);
+  await page.click('#start'); // the form shows its settings: the same 2 epochs in one go
+  await idle();
+  const a = await download(`${row(n)} td.actions button:has-text("Checkpoint")`, 'continued-past-plan.ckpt');
+  const b = await download(`${row(n + 1)} td.actions button:has-text("Checkpoint")`, 'straight-2.ckpt');
+  assert.ok(a.bytes.equals(b.bytes), 'continued past its plan = trained for the longer plan');
+  assert.deepEqual(errors, []);
+});
+
 test('runs can be deleted; Clear clears, also after a reload', async () => {
   const before = await runs();
   await page.click(`${row(1)} td.actions button[aria-label^="Remove"]`);
