@@ -54,7 +54,8 @@ export function enterContinueMode(run) {
   state.continueFrom = run.id;
   writeForm(raw);
   onFormChange();
-  $('f-epochs').focus();
+  $('run-card').scrollIntoView({ block: 'nearest' });
+  if (!$('f-epochs').disabled) $('f-epochs').focus({ preventScroll: true });
 }
 
 export function leaveContinueMode() {
@@ -99,7 +100,7 @@ export function showContinueMode() {
   const epochs = v && v.ok ? v.values.epochs : NaN;
   const ok = epochs > run.epochsDone;
   $('continue-text').textContent = ok
-    ? `Continue ${run.label} from epoch ${run.epochsDone} to ${epochs}, with its own settings${state.engine?.setEpochs ? '' : ' (its plan: this engine cannot extend it)'}.`
+    ? `Continue ${run.label} from epoch ${run.epochsDone} to ${state.engine?.setEpochs ? '' : 'its planned '}${epochs}, with its own settings.`
     : `${run.label} has trained ${run.epochsDone} epoch${run.epochsDone === 1 ? '' : 's'}: set Epochs higher to continue it.`;
   $('start').textContent = `Continue ${run.label}`;
   return ok;

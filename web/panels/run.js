@@ -58,7 +58,7 @@ export function updateControls() {
   else if (state.dataLoading) hint = 'Loading the data set…';
   else if (!state.data) hint = 'Load the data set (step 1) to start training.';
   else if (v && !v.ok) hint = 'Fix the settings marked in red to start.';
-  else if (idle && state.continueFrom) hint = 'Set the number of epochs to train up to, then press Continue.';
+  else if (idle && state.continueFrom) hint = state.engine.setEpochs ? 'Set the number of epochs to train up to, then press Continue.' : 'Press Continue to train it on to its planned epochs.';
   else if (idle && state.ips > 0 && v) {
     const steps = Math.ceil(state.data.info.train / v.values.batch) * v.values.epochs;
     const sec = (steps * v.values.batch) / state.ips + v.values.epochs * state.evalSeconds;
