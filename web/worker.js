@@ -63,6 +63,7 @@ async function init({ threads }) {
   engine = {
     variant: nl.variant, threads: nl.threads, isolated, note,
     safetensors: typeof api.Trainer?.prototype?.exportSafetensors === 'function',
+    setEpochs: typeof api.Trainer?.prototype?.setEpochs === 'function', // Continue past a run's plan
   };
   post({ type: 'ready', engine });
 }
@@ -237,10 +238,31 @@ function waitForResume() {
   return new Promise((resolve) => { control.resume = resolve; });
 }
 
+/**
+ * A trainer from the run's last checkpoint (resume after a reload, or Continue), to be
+ * trained up to job.epochs (the checkpoint's plan when not given).
+ */
+function resumeTrainer(job) {
+  const bytes = checkpoints.get(job.id);
+  if (!bytes) throw new Error('there is no checkpoint of this run to continue from');
+  const tr = nl.trainerFromCheckpoint(bytes, { threads: job.threads });
+  try {
+    const planned = tr.config().settings.epochs;
+    if (job.epochs && job.epochs !== planned) {
+      if (typeof tr.setEpochs !== 'function') throw new Error(`this engine can only continue to the planned ${planned} epochs`);
+      tr.setEpochs(job.epochs);
+    }
+  } catch (e) {
+    tr.free();
+    throw e;
+  }
+  return tr;
+}
+
 async function trainRun(job, index, count) {
   let tr;
   try {
-    tr = nl.createTrainer(job.model, job.settings);
+    tr = job.resume ? resumeTrainer(job) : nl.createTrainer(job.model, job.settings);
   } catch (e) {
     post({ type: 'runError', id: job.id, message: errorText(e), setup: true });
     return false;
@@ -286,10 +308,11 @@ async function trainRun(job, index, count) {
       if (p.epochDone) {
         await sleep0(); // let the page draw the epoch's last slice
         const ev = evaluateFull(tr);
+        const checkpoint = tr.saveCheckpoint(); // the page keeps one per epoch (resume after a reload)
         post({
           type: 'epoch', id: job.id, epoch: p.epoch + 1, trainLoss: p.epochLoss, trainAcc: p.epochAcc,
-          lr: p.lr, seconds: trainSeconds, evalSeconds: ev.seconds, eval: ev,
-        }, [ev.images.buffer, ev.confusion.buffer]);
+          lr: p.lr, seconds: trainSeconds, evalSeconds: ev.seconds, eval: ev, checkpoint,
+        }, [ev.images.buffer, ev.confusion.buffer, checkpoint.buffer]);
       }
       if (p.finished) break;
       await sleep0();
@@ -459,6 +482,9 @@ async function handle(msg) {
     case 'loadCheckpoint': return loadCheckpoint(msg);
     case 'dropCheckpoint':
       checkpoints.delete(msg.id);
+      return undefined;
+    case 'putCheckpoint': // a run restored by the page (its stored checkpoint)
+      checkpoints.set(msg.id, msg.bytes);
       return undefined;
     default:
       post({ type: 'error', message: `unknown message ${msg.type}` });
