@@ -117,13 +117,14 @@ int main(void) {
     CHECK(run("") == 2); /* no command: the usage text, exit 2 */
     expect_error("frobnicate", 2, "unknown command");
     expect_error("train --norm xx", 2, "--norm must be bn, gn or ln");
-    expect_error("train --epochs abc", 2, "--epochs needs an integer");
-    expect_error("train --max-lr -1", 2, "max LR");
-    expect_error("train --batch 0", 2, "--batch needs an integer");
+    expect_error("train --epochs abc", 2, "--epochs must be an integer in 1..1000, got abc");
+    expect_error("train --max-lr -1", 2, "--max-lr must be in (0, 10], got -1");
+    expect_error("train --batch 0", 2, "--batch must be an integer in 1..4096, got 0");
     expect_error("train --widths 1,2,3", 2, "--widths");
     expect_error("train --skips C1-C9", 2, "shapes differ");
     expect_error("train --norm gn --groups 5", 2, "groups do not divide");
-    expect_error("train --bogus 1", 2, "not valid");
+    expect_error("train --bogus 1", 2, "unknown option --bogus");
+    expect_error("summary --epochs 3", 2, "not valid for 'summary'");
     expect_error("train", 2, "--data PATH is required");
     expect_error("eval --data x", 2, "--load");
 

@@ -15,7 +15,7 @@
 #include "train/nl_train.h"
 
 static void config(nl_train_config *c) {
-    nl_train_config_default(c);
+    nl_synth_train_defaults(c);
     c->epochs = 1;
     c->batch = 16;
     c->threads = 1;

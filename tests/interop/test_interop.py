@@ -119,7 +119,7 @@ def compare(what, a, b):
 C_MODELS = {
     "bn": ["--norm", "bn"],
     "gn": ["--norm", "gn", "--group-size", "4", "--dropout", "0.1"],
-    "ln": ["--norm", "ln", "--model", "reference"],
+    "ln": ["--norm", "ln", "--preset", "reference"],
 }
 
 
@@ -289,8 +289,8 @@ def bad_files(cli, tmp):
     js = os.path.join(tmp, "c_bad.json")
     with open(js, "w") as f:
         f.write('{"format": "normlab-model", "version": 1, "norm": "xx"}')
-    rc, _, err = cli.run("summary", "--model-json", js)
-    check(rc == 1 and "unknown norm 'xx'" in err, "summary --model-json with a bad file: %r" % err.strip())
+    rc, _, err = cli.run("summary", "--config", js)
+    check(rc == 1 and "norm must be bn, gn or ln, got 'xx'" in err, "summary --config with a bad model file: %r" % err.strip())
 
 
 def main():

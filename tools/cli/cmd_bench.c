@@ -12,8 +12,7 @@
 #include "nn/kernels/nl_kernels.h"
 #include "base/nl_rng.h"
 
-static const char *const bench_options[] = {"--norm", "--model", "--batch", "--steps", "--threads", "--groups",
-                                            "--group-size", "--widths", "--pads", "--skips", "--model-json", NULL};
+static const char *const bench_options[] = {CLI_MODEL_FLAGS, "--batch", "--steps", "--threads", "--config", NULL};
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -69,10 +68,8 @@ int cmd_bench(int argc, char **argv) {
         free(args);
         return EXIT_USAGE;
     }
-    /* the speed figures use the reference network unless --model says otherwise */
-    int has_model = 0;
-    for (int i = 2; i < argc; i++)
-        has_model |= argv[i][0] == '-' && (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--model-json"));
+    /* the speed figures use the reference network unless --preset or --config say otherwise */
+    int has_model = cli_has_flag(argc, argv, 2, "--preset") || cli_has_flag(argc, argv, 2, "--config");
     int rc = cli_parse(argc, argv, 2, &o, bench_options);
     free(args); /* the options point into the original argv */
     if (rc) return rc;
