@@ -568,15 +568,33 @@ int nl_config_build(const nl_json *obj, const nl_config_override *ov, int n_ov, 
     return NL_OK;
 }
 
-int nl_config_from_json(const char *json, size_t len, nl_config *out, nl_status *st) {
-    if ((!json && len) || !out) return nl_fail(st, NL_EINVAL, "config: missing argument");
+/* What a model description must say (a run configuration may leave these out). */
+static int check_model_required(const nl_json *root, nl_status *st) {
+    if (root->type != NL_JSON_OBJECT) return nl_fail(st, NL_EFORMAT, "the top level must be an object");
+    const nl_json *format = nl_json_get(root, "format");
+    if (!format) return nl_fail(st, NL_EFORMAT, "missing field 'format' (expected \"normlab-model\")");
+    if (format->type != NL_JSON_STRING || strcmp(format->str, "normlab-model") != 0)
+        return nl_fail(st, NL_EFORMAT, "format must be \"normlab-model\"");
+    if (!nl_json_get(root, "version")) return nl_fail(st, NL_EFORMAT, "missing field 'version' (expected 1)");
+    if (!nl_json_get(root, "norm")) return nl_fail(st, NL_EFORMAT, "missing field 'norm' (bn, gn or ln)");
+    return NL_OK;
+}
+
+int nl_config_parse(const char *json, size_t len, int model_description, nl_config *out, nl_status *st) {
+    const char *what = model_description ? "model JSON" : "config";
+    if ((!json && len) || !out) return nl_fail(st, NL_EINVAL, "%s: missing argument", what);
     nl_status inner;
     nl_json *root = nl_json_parse(json, len, &inner);
-    if (!root) return nl_fail(st, inner.code, "config JSON: %s", inner.msg);
-    int rc = nl_config_build(root, NULL, 0, out, &inner);
+    if (!root) return nl_fail(st, inner.code, "%s: %s", what, inner.msg);
+    int rc = model_description ? check_model_required(root, &inner) : NL_OK;
+    if (!rc) rc = nl_config_build(root, NULL, 0, out, &inner);
     nl_json_free(root);
-    if (rc) nl_fail(st, rc, "config: %s", inner.msg);
+    if (rc) nl_fail(st, rc, "%s: %s", what, inner.msg);
     return rc;
+}
+
+int nl_config_from_json(const char *json, size_t len, nl_config *out, nl_status *st) {
+    return nl_config_parse(json, len, 0, out, st);
 }
 
 int nl_config_from_json_file(const char *path, nl_config *out, nl_status *st) {
@@ -634,6 +652,26 @@ int nl_config_to_json(const nl_config *c, nl_buf *out, int pretty, nl_status *st
     }
     nl_buf_str(out, pretty ? "\n}\n" : "}");
     if (out->oom) return nl_fail(st, NL_ENOMEM, "config: out of memory");
+    return NL_OK;
+}
+
+int nl_config_model_json(const nl_model_desc *d, nl_buf *out, nl_status *st) {
+    nl_config c;
+    memset(&c, 0, sizeof c);
+    c.model = *d;
+    nl_status inner;
+    if (nl_model_desc_validate(d, &inner))
+        return nl_fail(st, NL_EINVAL, "cannot describe an invalid model: %s", inner.msg);
+    nl_buf_printf(out, "{\n  \"format\": \"normlab-model\",\n  \"version\": %d,\n  \"layout\": [", NL_CONFIG_VERSION);
+    for (int l = 0; l < NL_NUM_LAYERS; l++) nl_buf_printf(out, "%s\"%s\"", l ? ", " : "", nl_layer_names[l]);
+    nl_buf_str(out, "]");
+    for (int i = 0; i < N_FIELDS; i++) {
+        if (!fields[i].model || fields[i].offset == offsetof(nl_config, preset)) continue;
+        nl_buf_printf(out, ",\n  \"%s\": ", fields[i].name);
+        put_value(out, &c, &fields[i]);
+    }
+    nl_buf_str(out, "\n}");
+    if (out->oom) return nl_fail(st, NL_ENOMEM, "out of memory");
     return NL_OK;
 }
 

@@ -92,9 +92,16 @@ int nl_config_build(const nl_json *obj, const nl_config_override *ov, int n_ov, 
 
 /* JSON text -> configuration (as nl_config_build with no overrides). */
 int nl_config_from_json(const char *json, size_t len, nl_config *out, nl_status *st);
+/* The same; with model_description set, the text must be a model description (nl_model_json.h:
+ * format "normlab-model", version and norm required, model fields only), and messages start
+ * with "model JSON: " instead of "config: ". */
+int nl_config_parse(const char *json, size_t len, int model_description, nl_config *out, nl_status *st);
 int nl_config_from_json_file(const char *path, nl_config *out, nl_status *st);
 /* Validates c, then appends its JSON (every field; a trailing newline when pretty). */
 int nl_config_to_json(const nl_config *c, nl_buf *out, int pretty, nl_status *st);
+/* The model part alone as a model description JSON (nl_model_json.h: "format":
+ * "normlab-model", the layout, every model field but the preset; no trailing newline). */
+int nl_config_model_json(const nl_model_desc *d, nl_buf *out, nl_status *st);
 /* A trainer's configuration (its model and settings; the preset is "default"). */
 void nl_config_of(nl_config *c, const nl_model_desc *d, const nl_train_config *t);
 
