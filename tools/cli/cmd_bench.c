@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "nn/kernels/nl_kernels.h"
 #include "base/nl_rng.h"
+#include "base/nl_thread_pool.h"
 
 static const char *const bench_options[] = {CLI_MODEL_FLAGS, "--batch", "--steps", "--threads", "--config", NULL};
 
@@ -130,7 +131,8 @@ int cmd_bench(int argc, char **argv) {
     printf("{\"tool\": \"normlab-native\", \"norm\": \"%s\", \"isa\": \"%s\", \"batch\": %d, \"steps\": %d, "
            "\"threads\": %d, \"repeats\": %d, \"images_per_sec\": %.1f, \"images_per_sec_best\": %.1f, "
            "\"gflops\": %.2f, \"forward_macs\": %.0f, \"params\": %zu, \"runs\": [",
-           nl_norm_name(o.desc.norm), nl_kernels()->isa, o.cfg.batch, o.steps, o.cfg.threads, repeats, ips,
+           nl_norm_name(o.desc.norm), nl_kernels()->isa, o.cfg.batch, o.steps,
+           o.cfg.threads ? o.cfg.threads : nl_thread_pool_available_cores(), repeats, ips,
            sorted[repeats - 1], ips * 3.0 * macs * 2.0 / 1e9, macs, nl_trainer_layout(t)->n_params);
     for (int rep = 0; rep < repeats; rep++) printf("%s%.1f", rep ? ", " : "", runs[rep]);
     printf("]}\n");
