@@ -13,6 +13,7 @@
 #include "nl_test.h"
 #include "serialize/nl_checkpoint.h"
 #include "serialize/nl_config.h"
+#include "serialize/nl_safetensors.h"
 
 static int same_config(const nl_config *a, const nl_config *b) {
     return !memcmp(&a->model, &b->model, sizeof a->model) && !memcmp(&a->train, &b->train, sizeof a->train) &&
@@ -395,6 +396,17 @@ static void test_checkpoints(void) {
         CHECK(nl_checkpoint_load_buffer(old, len, 0, &st) == NULL && strstr(st.msg, "epochs must be an integer in 1..1000"));
     }
     free(old);
+    free(buf);
+    /* safetensors: the metadata carries the configuration; import without settings uses it */
+    CHECK(nl_safetensors_export(t, &buf, &len, &st) == 0);
+    nl_trainer *w = nl_safetensors_import(buf, len, NULL, NULL, &st);
+    CHECK_MSG(w != NULL, "%s", st.msg);
+    if (w) {
+        nl_config got;
+        nl_config_of(&got, &nl_trainer_layout(w)->desc, nl_trainer_config(w));
+        CHECK(same_config(&got, &c));
+        nl_trainer_free(w);
+    }
     free(buf);
     nl_trainer_free(t);
     nl_cifar_free(&data);

@@ -147,6 +147,7 @@ int cli_parse(int argc, char **argv, int first, cli_options *o, const char *cons
     }
     nl_json_free(file);
     free(ov);
+    o->n_setting_flags = n_ov;
     o->desc = o->config_all.model;
     o->cfg = o->config_all.train;
     return rc;

@@ -20,6 +20,7 @@ typedef struct {
     nl_model_desc desc;    /* = config_all.model */
     nl_train_config cfg;   /* = config_all.train */
     const char *config;    /* --config FILE */
+    int n_setting_flags;   /* how many settings the flags gave */
     const char *data, *save, *load, *metrics_out, *misclassified, *resume;
     const char *in, *out, *json;  /* export / import / describe / predict (cmd_interop.c) */
     int train_limit, test_limit; /* 0 = whole set */

@@ -60,7 +60,8 @@ int cmd_import(int argc, char **argv) {
     nl_status st;
     nl_model_desc d;
     if (o.json && nl_model_desc_from_json_file(o.json, &d, &st)) return runtime_error(&st);
-    nl_trainer *t = nl_safetensors_import_file(o.in, o.json ? &d : NULL, &o.cfg, &st);
+    /* without training flags: the file's own configuration (or the defaults for its norm) */
+    nl_trainer *t = nl_safetensors_import_file(o.in, o.json ? &d : NULL, o.n_setting_flags ? &o.cfg : NULL, &st);
     if (!t) return runtime_error(&st);
     rc = 0;
     if (nl_checkpoint_save_file(t, o.save, &st)) {
