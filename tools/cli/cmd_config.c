@@ -35,7 +35,10 @@ void cli_print_settings_help(FILE *f) {
         nl_config_flag_name(fl, flag, sizeof flag);
         switch (fl->type) {
         case NL_CF_INT: snprintf(arg, sizeof arg, " N (%g..%g)", fl->min, fl->max); break;
-        case NL_CF_FLOAT: snprintf(arg, sizeof arg, " X"); break;
+        case NL_CF_FLOAT:
+            snprintf(arg, sizeof arg, " X in %c%g, %g%c", fl->min_open ? '(' : '[', fl->min, fl->max,
+                     fl->max_open ? ')' : ']');
+            break;
         case NL_CF_BOOL: snprintf(arg, sizeof arg, " [0|1], --no-%s", fl->name); break;
         case NL_CF_ENUM:
             strcpy(arg, " ");
