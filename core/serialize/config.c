@@ -105,19 +105,13 @@ void nl_config_flag_name(const nl_config_field *f, char *out, size_t n) {
 
 const nl_config_field *nl_config_field_by_flag(const char *flag, int *negated) {
     if (negated) *negated = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        const char *name = flag;
-        if (pass == 1) {
-            if (strncmp(flag, "--no-", 5) != 0) return NULL;
-            name = flag + 3; /* "--no-x" -> "--x" compared below with the "--" re-added */
-        }
-        for (int i = 0; i < N_FIELDS; i++) {
-            char f[64];
-            nl_config_flag_name(&fields[i], f, sizeof f);
-            int same = pass == 0 ? !strcmp(f, name) : !strcmp(f + 2, name + 2);
-            if (!same) continue;
-            if (pass == 1 && fields[i].type != NL_CF_BOOL) return NULL;
-            if (negated) *negated = pass;
+    int no = !strncmp(flag, "--no-", 5); /* --no-NAME: a boolean set to false */
+    for (int i = 0; i < N_FIELDS; i++) {
+        char f[64];
+        nl_config_flag_name(&fields[i], f, sizeof f);
+        if (!strcmp(f, flag)) return &fields[i];
+        if (no && fields[i].type == NL_CF_BOOL && !strcmp(f + 2, flag + 5)) {
+            if (negated) *negated = 1;
             return &fields[i];
         }
     }
