@@ -21,7 +21,7 @@ command -v "$EMCC" >/dev/null || { echo "build.sh: $EMCC not found (apt-get inst
 
 # The training library (core/, by folder; no drawing code) and the bindings; the native
 # parity tool has its own main().
-SOURCES=("$ROOT"/core/{base,data,nn,nn/kernels,train,serialize}/*.c "$ROOT/wasm_bindings/normlab_wasm.c" "$ROOT/wasm_bindings/nlw_config.c")
+SOURCES=("$ROOT"/core/{base,data,nn,nn/kernels,train,serialize}/*.c "$ROOT/wasm_bindings/normlab_wasm.c")
 
 # -ffp-contract=off and no fast-math: the same float bits as the native build.
 CFLAGS=(-std=c11 -O3 -ffp-contract=off -fno-fast-math -msimd128 -D_POSIX_C_SOURCE=200809L
@@ -32,7 +32,8 @@ EXPORTS=(malloc free nlw_abi_version nlw_last_error nlw_last_error_code
          nlw_trainer_create nlw_trainer_load_checkpoint nlw_trainer_free nlw_trainer_train
          nlw_trainer_progress nlw_trainer_evaluate nlw_trainer_eval_predictions nlw_trainer_misclassified
          nlw_trainer_predict nlw_trainer_params nlw_trainer_bn_state nlw_trainer_report_json
-         nlw_trainer_config_json nlw_checkpoint_save nlw_model_report_json nlw_settings_json
+         nlw_trainer_config_json nlw_trainer_data_json nlw_trainer_val_images nlw_checkpoint_save nlw_model_report_json
+         nlw_config_json nlw_config_schema_json
          nlw_safetensors_export nlw_trainer_from_safetensors nlw_trainer_model_json)
 EXPORTED_FUNCTIONS="$(printf '_%s,' "${EXPORTS[@]}")"
 EXPORTED_FUNCTIONS="${EXPORTED_FUNCTIONS%,}"

@@ -1,9 +1,9 @@
 /* nl_parity_tool: the native side of the Wasm parity tests (tests/node/). It runs the same
- * steps as the JS API on the same data and settings text and prints one JSON object with
+ * steps as the JS API on the same data and configuration JSON and prints one JSON object with
  * the exact bits of the results (base64 of the little-endian float arrays), so the Node test
  * can compare Wasm and native bit for bit without depending on the CLI's output format.
  *
- * usage: nl_parity_tool --data PATH (--settings FILE | --load CKPT) [--threads N]
+ * usage: nl_parity_tool --data PATH (--config FILE | --load CKPT) [--threads N]
  *                       [--steps N] [--save CKPT] [--no-eval]
  *   PATH: a folder with the six .bin batch files, or a .tar.gz in the official layout. */
 #include <stdint.h>
@@ -15,7 +15,7 @@
 #include "base/nl_file.h"
 #include "train/nl_train.h"
 #include "serialize/nl_checkpoint.h"
-#include "nlw_config.h"
+#include "serialize/nl_config.h"
 
 static void put_base64(const void *data, size_t n) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -54,21 +54,16 @@ static int die(const char *what, const nl_status *st) {
     return 1;
 }
 
-static nl_trainer *from_settings(const char *path, int threads, nl_status *st) {
-    uint8_t *text; /* NUL-terminated by nl_file_read_all */
-    size_t len;
-    if (nl_file_read_all(path, &text, &len, 1 << 20, st)) return NULL;
-    nl_model_desc d;
-    nl_train_config c;
-    int rc = nlw_config_parse((const char *)text, &d, &c, st);
-    free(text);
-    if (rc) return NULL;
-    if (threads > 0) c.threads = threads;
-    return nl_trainer_create(&d, &c, st);
+/* A configuration JSON file (serialize/nl_config.h), as `normlab train --config FILE` reads it. */
+static nl_trainer *from_config(const char *path, int threads, nl_status *st) {
+    nl_config c;
+    if (nl_config_from_json_file(path, &c, st)) return NULL;
+    if (threads > 0) c.train.threads = threads;
+    return nl_trainer_create(&c.model, &c.train, st);
 }
 
 int main(int argc, char **argv) {
-    const char *data_path = NULL, *settings = NULL, *load = NULL, *save = NULL;
+    const char *data_path = NULL, *config = NULL, *load = NULL, *save = NULL;
     int threads = 0, steps = 0, eval = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -82,7 +77,7 @@ int main(int argc, char **argv) {
         }
         i++;
         if (!strcmp(a, "--data")) data_path = v;
-        else if (!strcmp(a, "--settings")) settings = v;
+        else if (!strcmp(a, "--config")) config = v;
         else if (!strcmp(a, "--load")) load = v;
         else if (!strcmp(a, "--save")) save = v;
         else if (!strcmp(a, "--threads")) threads = atoi(v);
@@ -92,8 +87,8 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!data_path || (!settings == !load)) {
-        fputs("usage: nl_parity_tool --data PATH (--settings FILE | --load CKPT) [--threads N] [--steps N]\n"
+    if (!data_path || (!config == !load)) {
+        fputs("usage: nl_parity_tool --data PATH (--config FILE | --load CKPT) [--threads N] [--steps N]\n"
               "                      [--save CKPT] [--no-eval]\n",
               stderr);
         return 2;
@@ -102,10 +97,10 @@ int main(int argc, char **argv) {
     nl_status st = {0};
     nl_cifar data;
     if (nl_cifar_load_path(&data, data_path, &st)) return die("data", &st);
-    nl_trainer *t = settings ? from_settings(settings, threads, &st) : nl_checkpoint_load_file(load, threads, &st);
+    nl_trainer *t = config ? from_config(config, threads, &st) : nl_checkpoint_load_file(load, threads, &st);
     if (!t) {
         nl_cifar_free(&data);
-        return die(settings ? "settings" : "checkpoint", &st);
+        return die(config ? "config" : "checkpoint", &st);
     }
     int rc = 0;
     if (nl_trainer_set_data(t, &data, &st)) rc = die("set_data", &st);

@@ -25,7 +25,7 @@ const VARIANTS = {
   mt: { file: 'normlab-simd-mt', exportName: 'createNormLabSimdMt' },
 };
 
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 const IMAGE_BYTES = 3072;
 const CLASSES = 10;
 const PROGRESS_KEYS = ['epoch', 'stepInEpoch', 'stepsPerEpoch', 'globalStep', 'totalSteps', 'lr', 'momentum',
@@ -129,62 +129,40 @@ function defaultThreads() {
 }
 
 /**
- * Settings as the C side reads them: "key = value" lines (see nlw_config.h).
- * @param {ModelDesc} [model] @param {TrainSettings} [settings]
- * @returns {string}
+ * One configuration object from the model and settings objects (later keys win), as the C
+ * side reads it (core/serialize/nl_config.h): field names as in the JSON `normlab config`
+ * writes (snake_case: max_lr, group_size, ...). A BigInt seed becomes a decimal string
+ * (seeds go up to 2^64-1, beyond what a JS number holds exactly).
+ * @param {...(Config|undefined)} parts
+ * @returns {Config}
  */
-export function settingsText(model = {}, settings = {}) {
-  const lines = [];
-  for (const obj of [model, settings]) {
-    if (obj === null || typeof obj !== 'object') throw new NormLabError('model and settings must be objects');
+export function mergeConfig(...parts) {
+  /** @type {Record<string, any>} */
+  const out = {};
+  for (const obj of parts) {
+    if (obj === undefined || obj === null) continue;
+    if (typeof obj !== 'object' || Array.isArray(obj)) throw new NormLabError('a configuration must be an object');
     for (const [key, value] of Object.entries(obj)) {
       if (value === undefined) continue;
-      if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key)) throw new NormLabError(`invalid setting name '${key}'`);
-      lines.push(`${key} = ${formatValue(key, value)}`);
+      out[key] = typeof value === 'bigint' ? value.toString() : value;
     }
   }
-  return lines.join('\n') + '\n';
+  return out;
 }
 
-function formatValue(key, value) {
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  if (typeof value === 'string') {
-    if (/[\r\n]/.test(value)) throw new NormLabError(`setting ${key}: line breaks are not allowed`);
-    return value;
-  }
-  if (Array.isArray(value)) {
-    if (key === 'skips') {
-      return value.map((s) => {
-        if (!Array.isArray(s) || s.length !== 2) throw new NormLabError('setting skips: each skip is [from, to]');
-        return `${s[0]}-${s[1]}`;
-      }).join(',');
-    }
-    return value.map((v) => String(v)).join(',');
-  }
-  throw new NormLabError(`setting ${key}: unsupported value ${String(value)}`);
+/** The configuration as the JSON text the C side parses. @param {Config} config */
+export function configText(config) {
+  return JSON.stringify(mergeConfig(config));
 }
 
 /**
- * @typedef {object} ModelDesc  Omitted fields take the core's defaults (README.md).
- * @property {'default'|'reference'} [preset] starting point (default: 'default')
- * @property {'bn'|'gn'|'ln'} [norm]
- * @property {number} [groups] GN groups in every layer (0: use groupSize)
- * @property {number} [groupSize]
- * @property {number[]} [widths] 10 output widths (C1 C2 c3 C3 C4 C5 c6 C7 C8 C9)
- * @property {number[]} [pads] 10 paddings (0/1; 1x1 convs 0)
- * @property {Array<[string|number, string|number]>} [skips] [from, to] layer names or indices
- * @property {number} [dropout] @property {number} [bnMomentum] @property {number} [normEps]
- *
- * @typedef {object} TrainSettings
- * @property {number} [epochs] @property {number} [batch] @property {'onecycle'|'step'|'const'} [schedule]
- * @property {number} [maxLr] @property {number} [momentum] @property {boolean} [nesterov]
- * @property {number} [l1] @property {number} [l2] @property {number} [labelSmoothing]
- * @property {number} [pctStart] @property {number} [divFactor] @property {number} [finalDivFactor]
- * @property {boolean} [cycleMomentum] @property {number} [baseMomentum] @property {number} [maxMomentum]
- * @property {number} [stepEpochs] @property {number} [stepGamma]
- * @property {number} [augCrop] @property {boolean} [augFlip] @property {number} [augCutout]
- * @property {number|bigint|string} [seed] @property {number} [threads]
+ * @typedef {Record<string, any>} Config  A configuration: the fields of core/serialize/nl_config.h
+ *   (NormLab.schema() lists them with their types, ranges, defaults and help), e.g.
+ *   {norm: 'gn', preset: 'default', group_size: 8, widths: [...], skips: [['C3', 'C5']],
+ *    epochs: 20, batch: 128, schedule: 'onecycle', max_lr: 0.1, l2: 5e-4, crop: 4, flip: true,
+ *    seed: '4000000000', threads: 0, val: 0, train_fraction: 1}.
+ *   Omitted fields take their defaults (for the norm and preset given). The seed is a decimal
+ *   string, a safe integer or a BigInt.
  *
  * @typedef {object} Progress
  * @property {number} epoch @property {number} stepInEpoch @property {number} stepsPerEpoch
@@ -397,41 +375,57 @@ export class NormLab {
     return this._copyOut(Uint8Array, s.labels, s.n);
   }
 
-  // ---- models and trainers ----
+  // ---- configurations, models and trainers ----
 
-  /** @private settings text with this instance's thread count as the default */
-  _text(model, settings) {
-    const s = { ...(settings || {}) };
-    if (s.threads === undefined) s.threads = this.threads;
-    return settingsText(model || {}, s);
+  /** @private the configuration text, with this instance's thread count for threads 0 / unset */
+  _text(...parts) {
+    const c = mergeConfig(...parts);
+    if (c.threads === undefined || c.threads === 0) c.threads = this.threads;
+    return JSON.stringify(c);
   }
 
   /**
-   * The complete settings the core would use (defaults filled in, validated).
-   * @param {ModelDesc} [model] @param {TrainSettings} [settings]
-   * @returns {{model: ModelDesc, settings: TrainSettings}}
+   * The settings table (cached): every field with its name, CLI flag, section (model or
+   * train), type, min/max (and whether they are excluded), options, default, defaults per
+   * norm (or per preset for widths, pads and skips) and help text.
+   * @returns {{format: string, version: number, fields: object[]}}
    */
-  resolveSettings(model, settings) {
-    return this._withString(this._text(model, settings),
-      (p) => this._json(this._M._nlw_settings_json(p, this._scratch + S_PTRS)));
+  schema() {
+    if (!this._schema) this._schema = this._json(this._M._nlw_config_schema_json(this._scratch + S_PTRS));
+    return this._schema;
   }
 
   /**
-   * Parameter and receptive-field table of a model, without creating a trainer.
-   * @param {ModelDesc} [model] @returns {{layers: LayerReport[], total: number}}
+   * The complete configuration the core would use (defaults filled in, validated); the
+   * arguments are merged (later ones win).
+   * @param {...Config} parts @returns {Config}
    */
-  report(model) {
-    return this._withString(this._text(model, {}),
+  resolveConfig(...parts) {
+    return this._withString(this._text(...parts),
+      (p) => this._json(this._M._nlw_config_json(p, this._scratch + S_PTRS)));
+  }
+
+  /** Same as resolveConfig(model, settings). @param {Config} [model] @param {Config} [settings] */
+  resolveSettings(model, settings) { return this.resolveConfig(model, settings); }
+
+  /**
+   * Parameter and receptive-field table of a configuration's model, without a trainer.
+   * @param {Config} [config] @returns {{layers: LayerReport[], total: number}}
+   */
+  report(config) {
+    return this._withString(this._text(config),
       (p) => this._json(this._M._nlw_model_report_json(p, this._scratch + S_PTRS)));
   }
 
   /**
-   * A trainer with fresh weights (seeded). It trains on the current data set.
-   * @param {ModelDesc} [model] @param {TrainSettings} [settings] @returns {Trainer}
+   * A trainer with fresh weights (seeded). It trains on the current data set. The
+   * arguments are merged into one configuration: createTrainer(config), or
+   * createTrainer({norm: 'gn'}, {epochs: 2, seed: '4000000000'}).
+   * @param {...Config} parts @returns {Trainer}
    */
-  createTrainer(model, settings) {
+  createTrainer(...parts) {
     const slot = this._scratch + S_PTRS;
-    this._withString(this._text(model, settings), (p) => this._check(this._M._nlw_trainer_create(p, slot)));
+    this._withString(this._text(...parts), (p) => this._check(this._M._nlw_trainer_create(p, slot)));
     return this._adopt(this._u32(slot));
   }
 
@@ -455,15 +449,16 @@ export class NormLab {
   /**
    * A trainer holding the weights of a safetensors file (exported here, or written by
    * tools/pytorch/normlab_model.py from PyTorch). The model comes from the file's metadata;
-   * `settings` (same keys as createTrainer's settings) are the training settings.
-   * @param {Uint8Array|ArrayBuffer} bytes @param {object} [settings] @returns {Trainer}
+   * the training settings from `config` (its model fields are ignored), or when it is
+   * omitted from the file's own normlab_config metadata (else the defaults).
+   * @param {Uint8Array|ArrayBuffer} bytes @param {Config} [config] @returns {Trainer}
    */
-  trainerFromSafetensors(bytes, settings = {}) {
+  trainerFromSafetensors(bytes, config) {
     const u8 = toU8(bytes);
     const slot = this._scratch + S_PTRS;
     const p = this._copyIn(u8);
     try {
-      this._withString(this._text({}, settings),
+      this._withString(config === undefined ? '' : this._text(config),
         (text) => this._check(this._M._nlw_trainer_from_safetensors(p, u8.length, text, slot)));
     } finally {
       this._M._free(p);
@@ -529,8 +524,9 @@ export class Trainer {
   }
 
   /**
-   * Evaluates in inference mode on the test (default) or training set.
-   * @param {{set?: 'test'|'train', order?: 'confidence'|'index', limit?: number}} [opts]
+   * Evaluates in inference mode on the test (default) or training set, or the validation
+   * images the configuration's `val` holds out of the training set.
+   * @param {{set?: 'test'|'train'|'val', order?: 'confidence'|'index', limit?: number}} [opts]
    *   misclassified list: most confident mistakes first (default) or in data-set order, at most limit
    * @returns {Evaluation}
    */
@@ -538,9 +534,10 @@ export class Trainer {
     const nl = this._nl;
     const M = nl._M;
     const set = opts.set || 'test';
-    if (set !== 'test' && set !== 'train') throw new NormLabError(`unknown set '${set}' (use test or train)`);
+    const SETS = { test: 0, train: 1, val: 2 };
+    if (!(set in SETS)) throw new NormLabError(`unknown set '${set}' (use test, train or val)`);
     const h = this._handle();
-    nl._check(M._nlw_trainer_evaluate(h, set === 'train' ? 1 : 0, nl._scratch + S_SUMMARY, nl._scratch + S_CONFUSION));
+    nl._check(M._nlw_trainer_evaluate(h, SETS[set], nl._scratch + S_SUMMARY, nl._scratch + S_CONFUSION));
     const summary = nl._f64s(nl._scratch + S_SUMMARY, 13);
     const flat = nl._copyOut(Int32Array, nl._scratch + S_CONFUSION, CLASSES * CLASSES);
     const confusion = [];
@@ -554,7 +551,7 @@ export class Trainer {
 
     // Sorted here (O(n log n)) rather than by the core's insertion into a top-k list, which
     // is quadratic when all mistakes are wanted; same order: confidence, then index.
-    const labels = nl.labels(set);
+    const labels = set === 'val' ? this._valLabels() : nl.labels(set);
     const wrong = [];
     for (let i = 0; i < n; i++) if (pred[i] !== labels[i]) wrong.push(i);
     if (opts.order !== 'index') wrong.sort((a, b) => conf[b] - conf[a] || a - b);
@@ -607,10 +604,24 @@ export class Trainer {
     return nl._json(nl._M._nlw_trainer_report_json(this._handle(), nl._scratch + S_PTRS));
   }
 
-  /** The trainer's complete settings. @returns {{model: ModelDesc, settings: TrainSettings}} */
+  /** The trainer's complete configuration (every field; the seed as a decimal string). @returns {Config} */
   config() {
     const nl = this._nl;
     return nl._json(nl._M._nlw_trainer_config_json(this._handle(), nl._scratch + S_PTRS));
+  }
+
+  /** Images trained on and held out for validation, with the current data set. @returns {{train: number, val: number}} */
+  dataSplit() {
+    const nl = this._nl;
+    return nl._json(nl._M._nlw_trainer_data_json(this._handle(), nl._scratch + S_PTRS));
+  }
+
+  /** @private the validation images' labels (the core picks them: see the `val` field) */
+  _valLabels() {
+    const nl = this._nl;
+    const s = nl._scratch + S_PTRS;
+    nl._check(nl._M._nlw_trainer_val_images(this._handle(), s, s + 4, s + 8));
+    return nl._copyOut(Uint8Array, nl._u32(s + 4), nl._i32(s + 8));
   }
 
   /** Checkpoint bytes (readable by the native CLI too). @returns {Uint8Array} */

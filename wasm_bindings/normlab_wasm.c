@@ -15,7 +15,9 @@
 #include "serialize/nl_model_json.h"
 #include "serialize/nl_safetensors.h"
 #include "serialize/nl_checkpoint.h"
-#include "nlw_config.h"
+#include "base/nl_buf.h"
+#include "serialize/nl_config.h"
+#include "serialize/nl_json.h"
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten/emscripten.h>
@@ -38,7 +40,7 @@ static nl_cifar g_data;        /* trainers borrow &g_data: its address never cha
 static int g_have_data;
 static unsigned g_data_gen;    /* bumped whenever g_data's contents change */
 static nlw_trainer *g_trainers;
-static char g_json[16384];     /* result of the last *_json call */
+static nl_buf g_json;          /* result of the last *_json call */
 
 /* ---- status ---- */
 
@@ -112,25 +114,29 @@ NLW_EXPORT int nlw_data_load_batches(const uint8_t *const *bufs, const size_t *l
     return rc ? rc : install_data(&fresh);
 }
 
+/* Hands out g_json's text, or fails if building it ran out of memory. */
+static int give_json(const char **json) {
+    if (g_json.oom) return fail(NL_ENOMEM, "out of memory writing JSON");
+    *json = nl_buf_text(&g_json);
+    return NL_OK;
+}
+
+static void json_reset(void) {
+    nl_buf_free(&g_json);
+}
+
 NLW_EXPORT int nlw_data_info_json(const char **json) {
     begin();
     CHECK_OUT(json);
     if (!g_have_data) return fail(NL_EINVAL, "no data set loaded");
-    int n = snprintf(g_json, sizeof g_json, "{\"train\":%d,\"test\":%d,\"classNames\":[", g_data.train.n, g_data.test.n);
+    json_reset();
+    nl_buf_printf(&g_json, "{\"train\":%d,\"test\":%d,\"classNames\":[", g_data.train.n, g_data.test.n);
     for (int c = 0; c < NL_CIFAR_CLASSES; c++) {
-        /* names come from batches.meta.txt: escape anything JSON would choke on */
-        n += snprintf(g_json + n, sizeof g_json - (size_t)n, "%s\"", c ? "," : "");
-        for (const char *p = g_data.class_names[c]; *p; p++) {
-            unsigned char ch = (unsigned char)*p;
-            if (ch == '"' || ch == '\\') n += snprintf(g_json + n, sizeof g_json - (size_t)n, "\\%c", ch);
-            else if (ch < 0x20) n += snprintf(g_json + n, sizeof g_json - (size_t)n, "\\u%04x", ch);
-            else n += snprintf(g_json + n, sizeof g_json - (size_t)n, "%c", ch);
-        }
-        n += snprintf(g_json + n, sizeof g_json - (size_t)n, "\"");
+        if (c) nl_buf_str(&g_json, ",");
+        nl_json_put_string(&g_json, g_data.class_names[c]); /* from batches.meta.txt: escaped */
     }
-    snprintf(g_json + n, sizeof g_json - (size_t)n, "]}");
-    *json = g_json;
-    return NL_OK;
+    nl_buf_str(&g_json, "]}");
+    return give_json(json);
 }
 
 NLW_EXPORT int nlw_data_images(int set, const uint8_t **pixels, const uint8_t **labels, int32_t *n) {
@@ -182,15 +188,20 @@ static int adopt(nl_trainer *t, nlw_trainer **out) {
     return NL_OK;
 }
 
-NLW_EXPORT int nlw_trainer_create(const char *settings, nlw_trainer **out) {
+/* A configuration JSON (serialize/nl_config.h; NULL or "" = every default). */
+static int parse_config(const char *json, nl_config *c) {
+    if (!json || !*json) json = "{}";
+    return nl_config_from_json(json, strlen(json), c, &g_st);
+}
+
+NLW_EXPORT int nlw_trainer_create(const char *config, nlw_trainer **out) {
     begin();
     CHECK_OUT(out);
     *out = NULL;
-    nl_model_desc d;
-    nl_train_config c;
-    int rc = nlw_config_parse(settings, &d, &c, &g_st);
+    nl_config c;
+    int rc = parse_config(config, &c);
     if (rc) return rc;
-    nl_trainer *t = nl_trainer_create(&d, &c, &g_st);
+    nl_trainer *t = nl_trainer_create(&c.model, &c.train, &g_st);
     if (!t) return g_st.code ? g_st.code : fail(NL_ENOMEM, "could not create the trainer");
     return adopt(t, out);
 }
@@ -262,10 +273,14 @@ NLW_EXPORT int nlw_trainer_evaluate(nlw_trainer *h, int set, double *summary, in
     CHECK_HANDLE(h);
     CHECK_OUT(summary);
     CHECK_OUT(confusion100);
-    if (set != 0 && set != 1) return fail(NL_EINVAL, "evaluate: set must be 0 (test) or 1 (train), got %d", set);
+    if (set < 0 || set > 2) return fail(NL_EINVAL, "evaluate: set must be 0 (test), 1 (train) or 2 (val), got %d", set);
     if (!g_have_data) return fail(NL_EINVAL, "evaluate: no data set loaded");
+    int rc = set == 2 ? sync_data(h) : NL_OK; /* the validation set is made with the data */
+    if (rc) return rc;
+    const nl_cifar_set *s = set == 2 ? nl_trainer_val_set(h->t) : data_set(set);
+    if (!s) return fail(NL_EINVAL, "evaluate: no validation set (the configuration's val is 0)");
     nl_eval_result r;
-    int rc = nl_trainer_evaluate(h->t, data_set(set), &r, &g_st);
+    rc = nl_trainer_evaluate(h->t, s, &r, &g_st);
     if (rc) return rc;
     nl_eval_result_free(&h->eval);
     h->eval = r;
@@ -283,7 +298,7 @@ NLW_EXPORT int nlw_trainer_evaluate(nlw_trainer *h, int set, double *summary, in
 /* The set of the last evaluation, if it still matches the loaded data. */
 static const nl_cifar_set *evaluated_set(const nlw_trainer *h) {
     if (h->eval_set < 0 || h->eval_gen != g_data_gen) return NULL;
-    return data_set(h->eval_set);
+    return h->eval_set == 2 ? nl_trainer_val_set(h->t) : data_set(h->eval_set);
 }
 
 NLW_EXPORT int nlw_trainer_eval_predictions(nlw_trainer *h, const uint8_t **pred, const float **conf, int32_t *n) {
@@ -347,21 +362,19 @@ static int report_json(const nl_model_desc *d, const char **json) {
     nl_layer_info info[NL_NUM_LAYERS];
     int total = nl_model_report(d, info, &g_st);
     if (total < 0) return g_st.code ? g_st.code : fail(NL_EINVAL, "report failed");
-    size_t n = 0, cap = sizeof g_json;
-    n += (size_t)snprintf(g_json, cap, "{\"layers\":[");
-    for (int l = 0; l < NL_NUM_LAYERS && n < cap; l++) {
+    json_reset();
+    nl_buf_str(&g_json, "{\"layers\":[");
+    for (int l = 0; l < NL_NUM_LAYERS; l++) {
         const nl_layer_info *I = &info[l];
-        n += (size_t)snprintf(g_json + n, cap - n,
-                              "%s{\"name\":\"%s\",\"op\":\"%s\",\"in\":{\"c\":%d,\"h\":%d,\"w\":%d},"
-                              "\"out\":{\"c\":%d,\"h\":%d,\"w\":%d},\"params\":%d,"
-                              "\"rf\":{\"r\":%d,\"n\":%d,\"j\":%d,\"k\":%d,\"s\":%d,\"p\":%d}}",
-                              l ? "," : "", I->name, I->op, I->in.c, I->in.h, I->in.w, I->out.c, I->out.h, I->out.w,
-                              I->params, I->rf_r, I->rf_n, I->rf_j, I->rf_k, I->rf_s, I->rf_p);
+        nl_buf_printf(&g_json,
+                      "%s{\"name\":\"%s\",\"op\":\"%s\",\"in\":{\"c\":%d,\"h\":%d,\"w\":%d},"
+                      "\"out\":{\"c\":%d,\"h\":%d,\"w\":%d},\"params\":%d,"
+                      "\"rf\":{\"r\":%d,\"n\":%d,\"j\":%d,\"k\":%d,\"s\":%d,\"p\":%d}}",
+                      l ? "," : "", I->name, I->op, I->in.c, I->in.h, I->in.w, I->out.c, I->out.h, I->out.w, I->params,
+                      I->rf_r, I->rf_n, I->rf_j, I->rf_k, I->rf_s, I->rf_p);
     }
-    if (n < cap) n += (size_t)snprintf(g_json + n, cap - n, "],\"total\":%d}", total);
-    if (n >= cap) return fail(NL_ENOMEM, "report: JSON longer than %zu bytes", cap);
-    *json = g_json;
-    return NL_OK;
+    nl_buf_printf(&g_json, "],\"total\":%d}", total);
+    return give_json(json);
 }
 
 NLW_EXPORT int nlw_trainer_report_json(nlw_trainer *h, const char **json) {
@@ -370,35 +383,68 @@ NLW_EXPORT int nlw_trainer_report_json(nlw_trainer *h, const char **json) {
     return report_json(&nl_trainer_layout(h->t)->desc, json);
 }
 
-NLW_EXPORT int nlw_model_report_json(const char *settings, const char **json) {
+NLW_EXPORT int nlw_model_report_json(const char *config, const char **json) {
     begin();
     CHECK_OUT(json);
-    nl_model_desc d;
-    nl_train_config c;
-    int rc = nlw_config_parse(settings, &d, &c, &g_st);
-    return rc ? rc : report_json(&d, json);
+    nl_config c;
+    int rc = parse_config(config, &c);
+    return rc ? rc : report_json(&c.model, json);
+}
+
+static int config_json(const nl_config *c, const char **json) {
+    json_reset();
+    int rc = nl_config_to_json(c, &g_json, 0, &g_st);
+    return rc ? rc : give_json(json);
 }
 
 NLW_EXPORT int nlw_trainer_config_json(nlw_trainer *h, const char **json) {
     CHECK_HANDLE(h);
     CHECK_OUT(json);
-    int n = nlw_config_to_json(&nl_trainer_layout(h->t)->desc, nl_trainer_config(h->t), g_json, sizeof g_json);
-    if (n < 0 || (size_t)n >= sizeof g_json - 1) return fail(NL_ENOMEM, "config: JSON too long");
-    *json = g_json;
+    nl_config c;
+    nl_config_of(&c, &nl_trainer_layout(h->t)->desc, nl_trainer_config(h->t));
+    return config_json(&c, json);
+}
+
+NLW_EXPORT int nlw_config_json(const char *config, const char **json) {
+    begin();
+    CHECK_OUT(json);
+    nl_config c;
+    int rc = parse_config(config, &c);
+    return rc ? rc : config_json(&c, json);
+}
+
+NLW_EXPORT int nlw_config_schema_json(const char **json) {
+    begin();
+    CHECK_OUT(json);
+    json_reset();
+    int rc = nl_config_schema_json(&g_json, &g_st);
+    return rc ? rc : give_json(json);
+}
+
+NLW_EXPORT int nlw_trainer_val_images(nlw_trainer *h, const uint8_t **pixels, const uint8_t **labels, int32_t *n) {
+    CHECK_HANDLE(h);
+    CHECK_OUT(pixels);
+    CHECK_OUT(labels);
+    CHECK_OUT(n);
+    int rc = sync_data(h);
+    if (rc) return rc;
+    const nl_cifar_set *v = nl_trainer_val_set(h->t);
+    if (!v) return fail(NL_EINVAL, "no validation set (the configuration's val is 0)");
+    *pixels = v->pixels;
+    *labels = v->labels;
+    *n = v->n;
     return NL_OK;
 }
 
-NLW_EXPORT int nlw_settings_json(const char *settings, const char **json) {
-    begin();
+NLW_EXPORT int nlw_trainer_data_json(nlw_trainer *h, const char **json) {
+    CHECK_HANDLE(h);
     CHECK_OUT(json);
-    nl_model_desc d;
-    nl_train_config c;
-    int rc = nlw_config_parse(settings, &d, &c, &g_st);
+    int rc = sync_data(h);
     if (rc) return rc;
-    int n = nlw_config_to_json(&d, &c, g_json, sizeof g_json);
-    if (n < 0 || (size_t)n >= sizeof g_json - 1) return fail(NL_ENOMEM, "config: JSON too long");
-    *json = g_json;
-    return NL_OK;
+    const nl_cifar_set *v = nl_trainer_val_set(h->t);
+    json_reset();
+    nl_buf_printf(&g_json, "{\"train\":%d,\"val\":%d}", nl_trainer_train_count(h->t), v ? v->n : 0);
+    return give_json(json);
 }
 
 /* ---- PyTorch interchange: safetensors whose tensors equal the reference module's state_dict ---- */
@@ -410,17 +456,17 @@ NLW_EXPORT int nlw_safetensors_export(nlw_trainer *h, uint8_t **out, size_t *len
     return nl_safetensors_export(h->t, out, len, &g_st);
 }
 
-/* The model comes from the file's metadata; settings (may be empty) give the training settings. */
-NLW_EXPORT int nlw_trainer_from_safetensors(const uint8_t *buf, size_t len, const char *settings, nlw_trainer **out) {
+/* The model comes from the file's metadata; the training settings from config (a
+ * configuration JSON), or when config is NULL or "" from the file's own normlab_config. */
+NLW_EXPORT int nlw_trainer_from_safetensors(const uint8_t *buf, size_t len, const char *config, nlw_trainer **out) {
     begin();
     CHECK_OUT(out);
     *out = NULL;
     if (!buf || !len) return fail(NL_EINVAL, "safetensors: no bytes given");
-    nl_model_desc d;
-    nl_train_config c;
-    int rc = nlw_config_parse(settings ? settings : "", &d, &c, &g_st);
-    if (rc) return rc;
-    nl_trainer *t = nl_safetensors_import(buf, len, NULL, &c, &g_st);
+    nl_config c;
+    int given = config && *config;
+    if (given && parse_config(config, &c)) return g_st.code;
+    nl_trainer *t = nl_safetensors_import(buf, len, NULL, given ? &c.train : NULL, &g_st);
     if (!t) return g_st.code ? g_st.code : fail(NL_EFORMAT, "safetensors: could not be loaded");
     return adopt(t, out);
 }
@@ -429,8 +475,10 @@ NLW_EXPORT int nlw_trainer_from_safetensors(const uint8_t *buf, size_t len, cons
 NLW_EXPORT int nlw_trainer_model_json(nlw_trainer *h, const char **json) {
     CHECK_HANDLE(h);
     CHECK_OUT(json);
-    int rc = nl_model_desc_to_json(&nl_trainer_layout(h->t)->desc, g_json, sizeof g_json, &g_st);
+    char desc[NL_MODEL_JSON_MAX];
+    int rc = nl_model_desc_to_json(&nl_trainer_layout(h->t)->desc, desc, sizeof desc, &g_st);
     if (rc) return rc;
-    *json = g_json;
-    return NL_OK;
+    json_reset();
+    nl_buf_str(&g_json, desc);
+    return give_json(json);
 }

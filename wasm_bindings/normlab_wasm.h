@@ -3,7 +3,10 @@
  * Outputs go through pointer arguments. Bad input never aborts. All calls must come from
  * one thread (the JS thread that owns the module); the core's worker threads are internal.
  *
- * Settings are "key = value" text (see nlw_config.h and README.md). Bulk data stays in
+ * Settings are a configuration JSON (core/serialize/nl_config.h: one object with the model
+ * and training fields, e.g. {"norm": "gn", "seed": "4000000000"}; missing fields take their
+ * defaults; NULL or "" = all defaults), the same JSON `normlab config` writes and
+ * `normlab train --config` reads. nlw_config_schema_json describes every field. Bulk data stays in
  * Wasm memory: functions hand out pointers into it, valid until the next call that
  * changes the same object (the JS wrapper copies them out at once). */
 #ifndef NORMLAB_WASM_H
@@ -12,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NLW_ABI_VERSION 1
+#define NLW_ABI_VERSION 2
 
 /* nlw_trainer_train / nlw_trainer_progress write this many doubles: */
 #define NLW_PROGRESS_LEN 16
@@ -42,13 +45,14 @@ int nlw_data_images(int set, const uint8_t **pixels, const uint8_t **labels, int
 int nlw_data_free(void);
 
 /* ---- trainers ---- */
-int nlw_trainer_create(const char *settings, nlw_trainer **out);
+int nlw_trainer_create(const char *config, nlw_trainer **out);
 /* threads > 0 overrides the thread count stored in the checkpoint. */
 int nlw_trainer_load_checkpoint(const uint8_t *buf, size_t len, int threads, nlw_trainer **out);
 int nlw_trainer_free(nlw_trainer *h);
 int nlw_trainer_train(nlw_trainer *h, int steps, double *progress);
 int nlw_trainer_progress(nlw_trainer *h, double *progress);
-/* Evaluates set 0 (test) or 1 (train); keeps predictions for the two calls below. */
+/* Evaluates set 0 (test), 1 (train) or 2 (the validation images the configuration's val
+ * holds out); keeps predictions for the two calls below. */
 int nlw_trainer_evaluate(nlw_trainer *h, int set, double *summary, int32_t *confusion100);
 int nlw_trainer_eval_predictions(nlw_trainer *h, const uint8_t **pred, const float **conf, int32_t *n);
 /* Up to k misclassified indices of the last evaluation (by_confidence: most confident first). */
@@ -58,20 +62,29 @@ int nlw_trainer_predict(nlw_trainer *h, const uint8_t *images, int n, float *log
 int nlw_trainer_params(nlw_trainer *h, const float **params, int32_t *n);
 int nlw_trainer_bn_state(nlw_trainer *h, const float **state, int32_t *n);
 int nlw_trainer_report_json(nlw_trainer *h, const char **json);
+/* The trainer's full configuration JSON (every field). */
 int nlw_trainer_config_json(nlw_trainer *h, const char **json);
+/* The held-out validation images (pixels [n][3072], labels [n]) for the current data set. */
+int nlw_trainer_val_images(nlw_trainer *h, const uint8_t **pixels, const uint8_t **labels, int32_t *n);
+/* {"train": images trained on, "val": held-out images} for the current data set. */
+int nlw_trainer_data_json(nlw_trainer *h, const char **json);
 /* *out is malloc'd: the caller frees it with free(). */
 int nlw_checkpoint_save(nlw_trainer *h, uint8_t **out, size_t *len);
 
-/* The parameter / receptive-field report for settings text, without building a trainer. */
-int nlw_model_report_json(const char *settings, const char **json);
-/* Settings text -> the complete, validated settings as JSON (defaults filled in). */
-int nlw_settings_json(const char *settings, const char **json);
+/* The parameter / receptive-field report of a configuration's model, without a trainer. */
+int nlw_model_report_json(const char *config, const char **json);
+/* A (partial) configuration JSON -> the complete, validated one (defaults filled in). */
+int nlw_config_json(const char *config, const char **json);
+/* The settings table: every field's name, CLI flag, type, range, defaults (per norm or per
+ * preset) and help text (nl_config_schema_json). */
+int nlw_config_schema_json(const char **json);
 
 /* PyTorch interchange: safetensors bytes (malloc'd, free() them) with the reference module's
  * state_dict names; a trainer from such bytes (model from the file's metadata, training
- * settings from the settings text); the model description as JSON. */
+ * settings from config, or when NULL/"" from the file's normlab_config metadata); the model
+ * description as JSON. */
 int nlw_safetensors_export(nlw_trainer *h, uint8_t **out, size_t *len);
-int nlw_trainer_from_safetensors(const uint8_t *buf, size_t len, const char *settings, nlw_trainer **out);
+int nlw_trainer_from_safetensors(const uint8_t *buf, size_t len, const char *config, nlw_trainer **out);
 int nlw_trainer_model_json(nlw_trainer *h, const char **json);
 
 #endif

@@ -1,106 +1,19 @@
-// The playground page (main thread): starts the panels and the training worker, and routes
-// the worker's messages to the panel that shows them. All computation happens in worker.js;
-// the panels (panels/*.js) keep the page's state (panels/common.js) and draw what the
-// worker reports; the run bookkeeping is in lib/run_state.js.
-import { savePng } from './charts.js';
-import { $, ENGINE_THREADS, ISOLATED, connectWorker, send, showBanner, state } from './panels/common.js';
-import {
-  fetchServerConfig, initSample, maybeLoadData, onDataError, onDataProgress, onDataset, onNoDataset,
-} from './panels/dataset.js';
-import { initForm, onFormChange } from './panels/form.js';
-import { onReport, requestReport } from './panels/network.js';
-import { scheduleDraw, watchLayout } from './panels/redraw.js';
-import {
-  evaluateLoadedCheckpoints, onCheckpoint, onCheckpointError, onCheckpointLoaded, onSafetensors, renderAllRuns,
-  renderResults,
-} from './panels/results.js';
-import {
-  onEpoch, onProgress, onQueueDone, onRunEnd, onRunError, onRunStart, setTraining, updateControls,
-} from './panels/run.js';
-import { restoreSavedRuns } from './panels/saved_runs.js';
-import './panels/curves.js';
-import './panels/mistakes.js';
+// The playground page's entry point. The form's fields, ranges and defaults come from the
+// engine's settings table (lib/settings.js loads it at start-up), so the panels start only
+// once it is there (panels/main.js); without an engine the page says why and how to fix it.
+import { schema, schemaError } from './lib/settings.js';
 
-function onWorkerMessage(m) {
-  switch (m.type) {
-    case 'ready': return onEngineReady(m.engine);
-    case 'fatal': return fatal(m.message);
-    case 'error': return showBanner(m.message);
-    case 'dataProgress': return onDataProgress(m);
-    case 'dataset': return onDataset(m);
-    case 'noDataset': return onNoDataset(m);
-    case 'dataError': return onDataError(m);
-    case 'report': return onReport(m);
-    case 'runStart': return onRunStart(m);
-    case 'progress': return onProgress(m);
-    case 'epoch': return onEpoch(m);
-    case 'paused': return setTraining('paused');
-    case 'resumed': return setTraining('resumed');
-    case 'runEnd': return onRunEnd(m);
-    case 'runError': return onRunError(m);
-    case 'queueDone': return onQueueDone();
-    case 'checkpoint': return onCheckpoint(m);
-    case 'safetensors': return onSafetensors(m);
-    case 'checkpointLoaded': return onCheckpointLoaded(m);
-    case 'checkpointError': return onCheckpointError(m);
-    default: return console.warn('unknown worker message', m);
-  }
-}
-
-function fatal(message) {
-  state.engineError = message;
-  const b = $('engine-badge');
-  b.textContent = 'Engine failed';
-  b.className = 'badge bad';
-  showBanner(message);
-  updateControls();
-}
-
-function onEngineReady(engine) {
-  state.engine = engine;
-  document.documentElement.dataset.engine = engine.variant;
-  const b = $('engine-badge');
-  if (engine.variant === 'mt') {
-    b.textContent = `Wasm SIMD · ${engine.threads} thread${engine.threads > 1 ? 's' : ''}`;
-    b.className = 'badge ok';
-    b.title = 'Multi-threaded WebAssembly build (pthreads + SIMD); the page is cross-origin isolated';
-  } else {
-    b.textContent = 'Wasm SIMD · single-threaded';
-    b.className = 'badge warn';
-    b.title = 'Single-threaded WebAssembly build';
-  }
-  if (engine.note) showBanner(engine.note);
-  onFormChange({ keepHash: true });
-  requestReport();
-  maybeLoadData();
-  updateControls();
-}
-
-for (const btn of document.querySelectorAll('.save-png[data-canvas]')) {
-  btn.addEventListener('click', () => {
-    const canvas = $(btn.dataset.canvas);
-    if (canvas.hidden) return;
-    savePng(canvas, `normlab-${btn.dataset.name}.png`);
-  });
-}
-watchLayout(document.querySelector('.content'));
-
-// ---- start
-
-if (!ISOLATED) {
-  $('banner-isolation').hidden = false;
-  document.documentElement.dataset.isolated = 'false';
+if (schema()) {
+  await import('./panels/main.js');
 } else {
-  document.documentElement.dataset.isolated = 'true';
+  const why = schemaError() || 'unknown error';
+  const banner = document.getElementById('banner-error');
+  banner.textContent = `The Wasm engine (wasm/normlab.js) could not be loaded: ${why}. `
+    + 'Build it with wasm_bindings/build.sh and serve the page with tools/serve.mjs.';
+  banner.hidden = false;
+  const badge = document.getElementById('engine-badge');
+  badge.textContent = 'Engine failed';
+  badge.className = 'badge bad';
+  document.getElementById('start').disabled = true;
+  document.getElementById('run-hint').textContent = 'The engine could not start (see the message above).';
 }
-connectWorker(onWorkerMessage, (message) => fatal(`The training worker failed to start${message ? `: ${message}` : ''}. Check that the page is served by tools/serve.mjs and that the Wasm build exists (wasm_bindings/build.sh).`));
-initForm();
-renderResults();
-scheduleDraw('curves');
-initSample();
-send({ type: 'init', threads: ENGINE_THREADS });
-restoreSavedRuns().then(() => {
-  renderAllRuns();
-  if (state.data) evaluateLoadedCheckpoints();
-});
-fetchServerConfig();

@@ -5,6 +5,7 @@
 import { loadErrorMessage } from './lib/datafiles.js';
 import { samplesPerClass, classCounts } from './lib/cifar.js';
 import { forgetDataset, loadSavedDataset, saveDataset } from './idb.js';
+import { configFromView, setSchema, viewFromConfig } from './lib/settings.js';
 
 /** Wall time per slice of training steps between progress messages (ms). */
 const SLICE_MS = 200;
@@ -60,12 +61,28 @@ async function init({ threads }) {
       return;
     }
   }
+  setSchema(nl.schema()); // the page's settings module speaks the engine's field names
   engine = {
     variant: nl.variant, threads: nl.threads, isolated, note,
     safetensors: typeof api.Trainer?.prototype?.exportSafetensors === 'function',
     setEpochs: typeof api.Trainer?.prototype?.setEpochs === 'function', // Continue past a run's plan
   };
   post({ type: 'ready', engine });
+}
+
+/** The settings table for the page's settings module (lib/settings.js asks at start-up). */
+async function sendSchema() {
+  let schema = null;
+  let error = null;
+  try {
+    const mod = api || await import('./wasm/normlab.js');
+    const tmp = nl || await mod.NormLab.create({ variant: 'st', threads: 1 });
+    schema = tmp.schema();
+    if (tmp !== nl) tmp.close();
+  } catch (e) {
+    error = errorText(e);
+  }
+  post({ type: 'schema', schema, error });
 }
 
 // ---------------------------------------------------------------- data
@@ -247,7 +264,7 @@ function resumeTrainer(job) {
   if (!bytes) throw new Error('there is no checkpoint of this run to continue from');
   const tr = nl.trainerFromCheckpoint(bytes, { threads: job.threads });
   try {
-    const planned = tr.config().settings.epochs;
+    const planned = tr.config().epochs;
     if (job.epochs && job.epochs !== planned) {
       if (typeof tr.setEpochs !== 'function') throw new Error(`this engine can only continue to the planned ${planned} epochs`);
       tr.setEpochs(job.epochs);
@@ -262,7 +279,8 @@ function resumeTrainer(job) {
 async function trainRun(job, index, count) {
   let tr;
   try {
-    tr = job.resume ? resumeTrainer(job) : nl.createTrainer(job.model, job.settings);
+    // the page's run objects ({model, settings}) as the engine's configuration
+    tr = job.resume ? resumeTrainer(job) : nl.createTrainer(job.config || configFromView(job));
   } catch (e) {
     post({ type: 'runError', id: job.id, message: errorText(e), setup: true });
     return false;
@@ -271,10 +289,10 @@ async function trainRun(job, index, count) {
   const cfg = tr.config();
   let p = tr.progress();
   post({
-    type: 'runStart', id: job.id, index, count, config: cfg, paramCount: tr.paramCount,
-    stepsPerEpoch: p.stepsPerEpoch, totalSteps: p.totalSteps, epochs: cfg.settings.epochs,
+    type: 'runStart', id: job.id, index, count, config: viewFromConfig(cfg), configJson: cfg, paramCount: tr.paramCount,
+    stepsPerEpoch: p.stepsPerEpoch, totalSteps: p.totalSteps, epochs: cfg.epochs,
   });
-  const batch = cfg.settings.batch;
+  const batch = cfg.batch;
   let trainSeconds = 0;
   let status = 'finished';
   let error = null;
@@ -384,7 +402,10 @@ async function loadCheckpoint({ id, file }) {
     if (dataset) ev = evaluateFull(tr);
     checkpoints.set(id, bytes);
     const transfer = ev ? [ev.images.buffer, ev.confusion.buffer] : [];
-    post({ type: 'checkpointLoaded', id, name: file.name, config: cfg, paramCount: tr.paramCount, progress: p, eval: ev }, transfer);
+    post({
+      type: 'checkpointLoaded', id, name: file.name, config: viewFromConfig(cfg), configJson: cfg,
+      paramCount: tr.paramCount, progress: p, eval: ev,
+    }, transfer);
   } catch (e) {
     post({ type: 'checkpointError', message: `${file.name}: ${errorText(e)}` });
   } finally {
@@ -433,9 +454,10 @@ function exportSafetensors({ id }) {
 async function handle(msg) {
   switch (msg.type) {
     case 'init': return init(msg);
+    case 'schema': return sendSchema();
     case 'report': {
       try {
-        post({ type: 'report', key: msg.key, report: nl.report(msg.model) });
+        post({ type: 'report', key: msg.key, report: nl.report(msg.config || configFromView({ model: msg.model })) });
       } catch (e) {
         post({ type: 'report', key: msg.key, error: errorText(e) });
       }

@@ -78,13 +78,21 @@ int nl_file_read_all(const char *path, uint8_t **out, size_t *len, size_t max_le
         int e = errno;
         return nl_fail(st, NL_EIO, "cannot open %s: %s", path, strerror(e));
     }
-    /* Read in growing chunks rather than trusting ftell: works for pipes and special files. */
-    size_t cap = 0, n = 0;
+    /* The file's size is only a first guess at the buffer (one allocation for a regular
+     * file, no doubling of a 170 MB archive); reading goes on to EOF, so pipes and special
+     * files work too. */
+    size_t cap = 0, n = 0, first = 65536;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long end = ftell(f);
+        if (end > 0 && (unsigned long)end < SIZE_MAX / 2 && (!max_len || (size_t)end <= max_len))
+            first = (size_t)end + 2; /* + the NUL, + 1 so that EOF is seen at once */
+        rewind(f);
+    }
     uint8_t *buf = NULL;
     int rc = NL_OK;
     for (;;) {
         if (cap - n < 2) { /* keep room for at least one byte plus the NUL */
-            size_t ncap = cap ? cap * 2 : 65536;
+            size_t ncap = cap ? cap * 2 : first;
             if (ncap < cap) {
                 rc = nl_fail(st, NL_ENOMEM, "file %s is too large", path);
                 break;

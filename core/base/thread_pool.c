@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -79,9 +80,15 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
+int nl_thread_pool_available_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > NL_MAX_THREADS ? NL_MAX_THREADS : (int)n;
+}
+
 nl_thread_pool *nl_thread_pool_create(int threads, nl_status *st) {
-    if (threads < 1 || threads > 64) {
-        nl_fail(st, NL_EINVAL, "threads must be 1..64, got %d", threads);
+    if (threads == 0) threads = nl_thread_pool_available_cores();
+    if (threads < 1 || threads > NL_MAX_THREADS) {
+        nl_fail(st, NL_EINVAL, "threads must be 0 (every core) or 1..%d, got %d", NL_MAX_THREADS, threads);
         return NULL;
     }
     nl_thread_pool *p = calloc(1, sizeof *p);

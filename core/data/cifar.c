@@ -1,6 +1,7 @@
 /* CIFAR-10 loading: batch files from buffers, a (gzip-compressed) tar archive, or a folder.
  * Every loader either fills the whole nl_cifar or leaves it zeroed with nothing allocated,
  * and every error message names the file and the problem. */
+#include "base/nl_file.h"
 #include "data/nl_cifar.h"
 
 #include <errno.h>
@@ -208,50 +209,6 @@ int nl_cifar_load_targz_buffer(nl_cifar *out, const uint8_t *buf, size_t len, nl
 
 /* ---- files and folders ---- */
 
-/* Reads a whole file into a malloc'd buffer. */
-static int read_file(const char *path, uint8_t **buf, size_t *len, nl_status *st) {
-    *buf = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return nl_fail(st, NL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    /* The file size is only a first guess at the buffer size; reading goes on to EOF. */
-    size_t cap = 1 << 16;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long end = ftell(f);
-        if (end > 0 && (unsigned long)end < SIZE_MAX - 1) cap = (size_t)end + 1; /* +1: EOF seen at once */
-        rewind(f);
-    }
-    uint8_t *data = NULL;
-    size_t n = 0;
-    int rc = NL_OK;
-    for (;;) {
-        if (n == cap || !data) {
-            size_t new_cap = data ? (cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2) : cap;
-            uint8_t *p = realloc(data, new_cap);
-            if (!p) {
-                rc = nl_fail(st, NL_ENOMEM, "%s: out of memory reading %zu bytes", path, new_cap);
-                break;
-            }
-            data = p;
-            cap = new_cap;
-        }
-        size_t got = fread(data + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) rc = nl_fail(st, NL_EIO, "%s: read error: %s", path, strerror(errno));
-            break;
-        }
-    }
-    fclose(f);
-    if (rc) {
-        free(data);
-        return rc;
-    }
-    *buf = data;
-    *len = n;
-    return NL_OK;
-}
-
 static int is_file(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
@@ -288,7 +245,7 @@ static int load_folder(nl_cifar *out, const char *dir, nl_status *st) {
         }
         uint8_t *data;
         size_t len;
-        rc = read_file(path, &data, &len, st);
+        rc = nl_file_read_all(path, &data, &len, 0, st);
         if (rc) break;
         nl_cifar_set *dst = i < NL_CIFAR_TRAIN_BATCHES ? &out->train : &out->test;
         rc = nl_cifar_append_batch(dst, data, len, path, st);
@@ -299,7 +256,7 @@ static int load_folder(nl_cifar *out, const char *dir, nl_status *st) {
         if (is_file(path)) {
             uint8_t *data;
             size_t len;
-            rc = read_file(path, &data, &len, st);
+            rc = nl_file_read_all(path, &data, &len, 0, st);
             if (!rc) rc = with_label(st, parse_meta(out, (const char *)data, len, st), base);
             free(data);
         }
@@ -320,7 +277,7 @@ int nl_cifar_load_path(nl_cifar *out, const char *path, nl_status *st) {
 
     uint8_t *data;
     size_t len;
-    int rc = read_file(path, &data, &len, st);
+    int rc = nl_file_read_all(path, &data, &len, 0, st);
     if (rc) return rc;
     int not_archive = 0;
     rc = load_archive(out, data, len, path, &not_archive, st);

@@ -1,65 +1,39 @@
 /* Checkpoints: one little-endian binary blob
  *   "NLCKPT\r\n" | u32 version | u32 payload length | payload | u32 CRC-32 of all before
- * payload = model description, training settings, progress, parameters, BN running
- * statistics, SGD momentum buffers. Everything is validated before any trainer is built,
- * so a bad file never yields a half-loaded model. */
+ * payload (version 2) = u32 length + the configuration JSON (serialize/nl_config.h: the model
+ * and every training setting, so a checkpoint says exactly how it was made), the progress
+ * counters, parameters, BN running statistics, SGD momentum buffers. Everything is validated
+ * (every counter against what the settings allow) before the trainer is handed out, so a bad
+ * file never yields a half-loaded model. Version 1 (before the configuration JSON) is
+ * recognised and refused with a message saying so. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/nl_buf.h"
 #include "base/nl_crc32.h"
 #include "base/nl_file.h"
-#include "train/nl_trainer_impl.h"
 #include "serialize/nl_checkpoint.h"
+#include "serialize/nl_config.h"
 
 #define CKPT_MAGIC "NLCKPT\r\n"
-#define CKPT_VERSION 1u
+#define CKPT_VERSION 2u
 #define CKPT_MAX_BYTES (64u << 20)
+#define CKPT_MAX_CONFIG (64u << 10)
 
-/* ---- a growing little-endian writer ---- */
-typedef struct {
-    uint8_t *p;
-    size_t len, cap;
-    int oom;
-} wbuf;
-
-static void w_bytes(wbuf *w, const void *src, size_t n) {
-    if (w->oom) return;
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 4096;
-        while (cap < w->len + n) cap *= 2;
-        uint8_t *p = realloc(w->p, cap);
-        if (!p) {
-            w->oom = 1;
-            return;
-        }
-        w->p = p;
-        w->cap = cap;
-    }
-    memcpy(w->p + w->len, src, n);
-    w->len += n;
-}
-static void w_u32(wbuf *w, uint32_t v) {
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    w_bytes(w, b, 4);
-}
-static void w_u64(wbuf *w, uint64_t v) {
-    w_u32(w, (uint32_t)v);
-    w_u32(w, (uint32_t)(v >> 32));
-}
-static void w_i32(wbuf *w, int v) { w_u32(w, (uint32_t)v); }
-static void w_f32(wbuf *w, float v) {
-    uint32_t u;
-    memcpy(&u, &v, 4);
-    w_u32(w, u);
-}
-static void w_f64(wbuf *w, double v) {
+/* ---- little-endian writing on top of nl_buf ---- */
+static void w_i32(nl_buf *w, int v) { nl_buf_u32(w, (uint32_t)v); }
+static void w_f64(nl_buf *w, double v) {
     uint64_t u;
     memcpy(&u, &v, 8);
-    w_u64(w, u);
+    nl_buf_u64(w, u);
 }
-static void w_f32s(wbuf *w, const float *v, size_t n) {
-    for (size_t i = 0; i < n; i++) w_f32(w, v[i]);
+static void w_f32s(nl_buf *w, const float *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        nl_buf_u32(w, u);
+    }
 }
 
 /* ---- a bounds-checked reader ---- */
@@ -103,132 +77,48 @@ static void r_f32s(rbuf *r, float *v, size_t n) {
     for (size_t i = 0; i < n; i++) v[i] = r_f32(r);
 }
 
-/* ---- the payload ---- */
-static void write_desc(wbuf *w, const nl_model_desc *d) {
-    w_i32(w, (int)d->norm);
-    w_i32(w, d->groups);
-    w_i32(w, d->group_size);
-    for (int b = 0; b < NL_NUM_BLOCKS; b++) w_i32(w, d->width[b]);
-    for (int b = 0; b < NL_NUM_BLOCKS; b++) w_i32(w, d->pad[b]);
-    w_i32(w, d->n_skips);
-    for (int i = 0; i < NL_MAX_SKIPS; i++) {
-        w_i32(w, d->skips[i].from);
-        w_i32(w, d->skips[i].to);
-    }
-    w_f32(w, d->dropout);
-    w_f32(w, d->bn_momentum);
-    w_f32(w, d->norm_eps);
-    w_i32(w, d->in_channels);
-    w_i32(w, d->in_hw);
-    w_i32(w, d->classes);
-}
-
-static void read_desc(rbuf *r, nl_model_desc *d) {
-    memset(d, 0, sizeof *d);
-    d->norm = (nl_norm_kind)r_i32(r);
-    d->groups = r_i32(r);
-    d->group_size = r_i32(r);
-    for (int b = 0; b < NL_NUM_BLOCKS; b++) d->width[b] = r_i32(r);
-    for (int b = 0; b < NL_NUM_BLOCKS; b++) d->pad[b] = r_i32(r);
-    d->n_skips = r_i32(r);
-    for (int i = 0; i < NL_MAX_SKIPS; i++) {
-        d->skips[i].from = r_i32(r);
-        d->skips[i].to = r_i32(r);
-    }
-    d->dropout = r_f32(r);
-    d->bn_momentum = r_f32(r);
-    d->norm_eps = r_f32(r);
-    d->in_channels = r_i32(r);
-    d->in_hw = r_i32(r);
-    d->classes = r_i32(r);
-}
-
-static void write_config(wbuf *w, const nl_train_config *c) {
-    w_i32(w, c->epochs);
-    w_i32(w, c->batch);
-    w_i32(w, (int)c->schedule);
-    w_f32(w, c->max_lr);
-    w_f32(w, c->momentum);
-    w_i32(w, c->nesterov);
-    w_f32(w, c->l1);
-    w_f32(w, c->l2);
-    w_f32(w, c->label_smoothing);
-    w_f32(w, c->pct_start);
-    w_f32(w, c->div_factor);
-    w_f32(w, c->final_div_factor);
-    w_i32(w, c->cycle_momentum);
-    w_f32(w, c->base_momentum);
-    w_f32(w, c->max_momentum);
-    w_i32(w, c->step_epochs);
-    w_f32(w, c->step_gamma);
-    w_i32(w, c->aug_crop_pad);
-    w_i32(w, c->aug_flip);
-    w_i32(w, c->aug_cutout);
-    w_u64(w, c->seed);
-    w_i32(w, c->threads);
-}
-
-static void read_config(rbuf *r, nl_train_config *c) {
-    memset(c, 0, sizeof *c);
-    c->epochs = r_i32(r);
-    c->batch = r_i32(r);
-    c->schedule = (nl_schedule_kind)r_i32(r);
-    c->max_lr = r_f32(r);
-    c->momentum = r_f32(r);
-    c->nesterov = r_i32(r);
-    c->l1 = r_f32(r);
-    c->l2 = r_f32(r);
-    c->label_smoothing = r_f32(r);
-    c->pct_start = r_f32(r);
-    c->div_factor = r_f32(r);
-    c->final_div_factor = r_f32(r);
-    c->cycle_momentum = r_i32(r);
-    c->base_momentum = r_f32(r);
-    c->max_momentum = r_f32(r);
-    c->step_epochs = r_i32(r);
-    c->step_gamma = r_f32(r);
-    c->aug_crop_pad = r_i32(r);
-    c->aug_flip = r_i32(r);
-    c->aug_cutout = r_i32(r);
-    c->seed = r_u64(r);
-    c->threads = r_i32(r);
-}
-
 int nl_checkpoint_save_buffer(const nl_trainer *t, uint8_t **out, size_t *len, nl_status *st) {
     if (!t || !out || !len) return nl_fail(st, NL_EINVAL, "checkpoint: missing argument");
-    const nl_model_layout *L = &t->net.L;
-    wbuf w = {0};
-    w_bytes(&w, CKPT_MAGIC, 8);
-    w_u32(&w, CKPT_VERSION);
-    w_u32(&w, 0); /* payload length, patched below */
-    size_t start = w.len;
-    write_desc(&w, &L->desc);
-    write_config(&w, &t->cfg);
-    w_u64(&w, (uint64_t)t->global_step);
-    w_i32(&w, t->epoch);
-    w_i32(&w, t->step_in_epoch);
-    w_i32(&w, t->n_train);
-    w_f64(&w, t->epoch_loss_sum);
-    w_u64(&w, (uint64_t)t->epoch_correct);
-    w_u64(&w, (uint64_t)t->epoch_seen);
-    w_f64(&w, t->last_loss);
-    w_f64(&w, t->lr);
-    w_f64(&w, t->mom);
-    w_u64(&w, (uint64_t)t->net.bn_batches);
-    w_u64(&w, L->n_params);
-    w_f32s(&w, t->net.params, L->n_params);
-    w_u64(&w, L->n_bn_state);
-    w_f32s(&w, t->net.bn_state, L->n_bn_state);
-    w_f32s(&w, t->velocity, L->n_params);
-    if (w.oom) {
-        free(w.p);
-        return nl_fail(st, NL_ENOMEM, "checkpoint: out of memory");
+    const nl_model_layout *L = nl_trainer_layout(t);
+    nl_config cfg;
+    nl_config_of(&cfg, &L->desc, nl_trainer_config(t));
+    nl_buf json = {0}, w = {0};
+    if (nl_config_to_json(&cfg, &json, 0, st)) {
+        nl_buf_free(&json);
+        return st ? st->code : NL_EINVAL;
     }
-    uint32_t payload = (uint32_t)(w.len - start);
-    for (int i = 0; i < 4; i++) w.p[12 + i] = (uint8_t)(payload >> (8 * i));
-    w_u32(&w, nl_crc32(0, w.p, w.len));
+    nl_trainer_state s;
+    nl_trainer_get_state(t, &s);
+    nl_buf_add(&w, CKPT_MAGIC, 8);
+    nl_buf_u32(&w, CKPT_VERSION);
+    nl_buf_u32(&w, 0); /* payload length, patched below */
+    size_t start = w.len;
+    nl_buf_u32(&w, (uint32_t)json.len);
+    nl_buf_add(&w, json.p, json.len);
+    nl_buf_free(&json);
+    nl_buf_u64(&w, (uint64_t)s.global_step);
+    w_i32(&w, s.epoch);
+    w_i32(&w, s.step_in_epoch);
+    w_i32(&w, s.n_train);
+    w_f64(&w, s.epoch_loss_sum);
+    nl_buf_u64(&w, (uint64_t)s.epoch_correct);
+    nl_buf_u64(&w, (uint64_t)s.epoch_seen);
+    w_f64(&w, s.last_loss);
+    w_f64(&w, s.lr);
+    w_f64(&w, s.momentum);
+    nl_buf_u64(&w, (uint64_t)s.bn_batches);
+    nl_buf_u64(&w, L->n_params);
+    w_f32s(&w, nl_trainer_params(t), L->n_params);
+    nl_buf_u64(&w, L->n_bn_state);
+    w_f32s(&w, nl_trainer_bn_state(t), L->n_bn_state);
+    w_f32s(&w, nl_trainer_velocity(t), L->n_params);
+    if (!w.oom) {
+        uint32_t payload = (uint32_t)(w.len - start);
+        for (int i = 0; i < 4; i++) w.p[12 + i] = (uint8_t)(payload >> (8 * i));
+        nl_buf_u32(&w, nl_crc32(0, w.p, w.len));
+    }
     if (w.oom) {
-        free(w.p);
+        nl_buf_free(&w);
         return nl_fail(st, NL_ENOMEM, "checkpoint: out of memory");
     }
     *out = w.p;
@@ -246,67 +136,80 @@ int nl_checkpoint_save_file(const nl_trainer *t, const char *path, nl_status *st
     return rc;
 }
 
+/* Magic, version, length and checksum; leaves r positioned at the payload. */
+static int check_envelope(const uint8_t *buf, size_t len, rbuf *r, nl_status *st) {
+    if (len < 20 || memcmp(buf, CKPT_MAGIC, 8) != 0)
+        return nl_fail(st, NL_EFORMAT, "checkpoint: not a normlab checkpoint (bad magic or only %zu bytes)", len);
+    *r = (rbuf){buf, len, 8, 0};
+    uint32_t version = r_u32(r);
+    if (version == 1)
+        return nl_fail(st, NL_EMISMATCH,
+                       "checkpoint: format version 1 is from an older normlab (this build reads version %u, which "
+                       "embeds the configuration JSON); retrain, or export its weights with the older build",
+                       CKPT_VERSION);
+    if (version != CKPT_VERSION)
+        return nl_fail(st, NL_EMISMATCH, "checkpoint: version %u is not supported (this build reads version %u)", version,
+                       CKPT_VERSION);
+    uint32_t payload = r_u32(r);
+    if ((size_t)payload + 20 != len)
+        return nl_fail(st, NL_EFORMAT, "checkpoint: truncated or padded (%zu bytes, header says %zu)", len,
+                       (size_t)payload + 20);
+    uint32_t stored = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 | (uint32_t)buf[len - 2] << 16 |
+                      (uint32_t)buf[len - 1] << 24;
+    if (nl_crc32(0, buf, len - 4) != stored)
+        return nl_fail(st, NL_EFORMAT, "checkpoint: checksum mismatch (the file is corrupted)");
+    r->len = len - 4;
+    return NL_OK;
+}
+
 nl_trainer *nl_checkpoint_load_buffer(const uint8_t *buf, size_t len, int threads, nl_status *st) {
     if (!buf) {
         nl_fail(st, NL_EINVAL, "checkpoint: no data");
         return NULL;
     }
-    if (len < 20 || memcmp(buf, CKPT_MAGIC, 8) != 0) {
-        nl_fail(st, NL_EFORMAT, "checkpoint: not a normlab checkpoint (bad magic or only %zu bytes)", len);
+    rbuf r;
+    if (check_envelope(buf, len, &r, st)) return NULL;
+    uint32_t json_len = r_u32(&r);
+    const uint8_t *json = json_len <= CKPT_MAX_CONFIG ? r_take(&r, json_len) : NULL;
+    if (!json) {
+        nl_fail(st, NL_EFORMAT, "checkpoint: the configuration record is too short or too long (%u bytes)", json_len);
         return NULL;
     }
-    rbuf r = {buf, len, 8, 0};
-    uint32_t version = r_u32(&r);
-    if (version != CKPT_VERSION) {
-        nl_fail(st, NL_EMISMATCH, "checkpoint: version %u is not supported (this build reads version %u)", version,
-                CKPT_VERSION);
-        return NULL;
-    }
-    uint32_t payload = r_u32(&r);
-    if ((size_t)payload + 20 != len) {
-        nl_fail(st, NL_EFORMAT, "checkpoint: truncated or padded (%zu bytes, header says %zu)", len,
-                (size_t)payload + 20);
-        return NULL;
-    }
-    uint32_t stored = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 | (uint32_t)buf[len - 2] << 16 |
-                      (uint32_t)buf[len - 1] << 24;
-    if (nl_crc32(0, buf, len - 4) != stored) {
-        nl_fail(st, NL_EFORMAT, "checkpoint: checksum mismatch (the file is corrupted)");
-        return NULL;
-    }
-    r.len = len - 4;
-    nl_model_desc d;
-    nl_train_config c;
-    read_desc(&r, &d);
-    read_config(&r, &c);
-    if (threads > 0) c.threads = threads;
+    nl_config cfg;
     nl_status inner;
-    if (r.short_read || nl_model_desc_validate(&d, &inner) || nl_train_config_validate(&c, &inner)) {
-        nl_fail(st, NL_EFORMAT, "checkpoint: invalid model or settings: %s",
-                r.short_read ? "record too short" : inner.msg);
+    if (nl_config_from_json((const char *)json, json_len, &cfg, &inner)) {
+        nl_fail(st, NL_EFORMAT, "checkpoint: invalid configuration: %.200s", inner.msg);
         return NULL;
     }
+    if (threads > 0) cfg.train.threads = threads;
     nl_model_layout L;
-    nl_model_layout_init(&L, &d, NULL);
-    long global_step = (long)r_u64(&r);
-    int epoch = r_i32(&r), step_in_epoch = r_i32(&r), n_train = r_i32(&r);
-    double epoch_loss_sum = r_f64(&r);
-    long epoch_correct = (long)r_u64(&r), epoch_seen = (long)r_u64(&r);
-    double last_loss = r_f64(&r), lr = r_f64(&r), mom = r_f64(&r);
-    int64_t bn_batches = (int64_t)r_u64(&r);
+    nl_model_layout_init(&L, &cfg.model, NULL);
+    nl_trainer_state s;
+    s.global_step = (long)r_u64(&r);
+    s.epoch = r_i32(&r);
+    s.step_in_epoch = r_i32(&r);
+    s.n_train = r_i32(&r);
+    s.epoch_loss_sum = r_f64(&r);
+    s.epoch_correct = (long)r_u64(&r);
+    s.epoch_seen = (long)r_u64(&r);
+    s.last_loss = r_f64(&r);
+    s.lr = r_f64(&r);
+    s.momentum = r_f64(&r);
+    s.bn_batches = (int64_t)r_u64(&r);
     uint64_t n_params = r_u64(&r);
     if (r.short_read || n_params != L.n_params) {
         nl_fail(st, NL_EMISMATCH, "checkpoint: holds %llu parameters but its model description needs %zu",
                 (unsigned long long)n_params, L.n_params);
         return NULL;
     }
-    if (global_step < 0 || epoch < 0 || step_in_epoch < 0 || n_train < 0 || epoch_seen < 0 || bn_batches < 0) {
-        nl_fail(st, NL_EFORMAT, "checkpoint: negative progress counters");
+    nl_trainer *t = nl_trainer_create(&cfg.model, &cfg.train, st);
+    if (!t) return NULL;
+    if (nl_trainer_set_state(t, &s, &inner)) {
+        nl_trainer_free(t);
+        nl_fail(st, NL_EFORMAT, "checkpoint: %.200s", inner.msg);
         return NULL;
     }
-    nl_trainer *t = nl_trainer_alloc(&d, &c, st);
-    if (!t) return NULL;
-    r_f32s(&r, t->net.params, L.n_params);
+    r_f32s(&r, nl_trainer_params(t), L.n_params);
     uint64_t n_bn = r_u64(&r);
     if (n_bn != L.n_bn_state) {
         nl_trainer_free(t);
@@ -314,24 +217,13 @@ nl_trainer *nl_checkpoint_load_buffer(const uint8_t *buf, size_t len, int thread
                 (unsigned long long)n_bn, L.n_bn_state);
         return NULL;
     }
-    r_f32s(&r, t->net.bn_state, L.n_bn_state);
-    r_f32s(&r, t->velocity, L.n_params);
+    r_f32s(&r, nl_trainer_bn_state(t), L.n_bn_state);
+    r_f32s(&r, nl_trainer_velocity(t), L.n_params);
     if (r.short_read || r.pos != r.len) {
         nl_trainer_free(t);
         nl_fail(st, NL_EFORMAT, "checkpoint: payload size does not match its contents");
         return NULL;
     }
-    t->global_step = global_step;
-    t->epoch = epoch;
-    t->step_in_epoch = step_in_epoch;
-    t->n_train = n_train;
-    t->epoch_loss_sum = epoch_loss_sum;
-    t->epoch_correct = epoch_correct;
-    t->epoch_seen = epoch_seen;
-    t->last_loss = last_loss;
-    t->lr = lr;
-    t->mom = mom;
-    t->net.bn_batches = bn_batches;
     return t;
 }
 

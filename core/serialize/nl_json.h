@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/nl_buf.h"
 #include "base/nl_status.h"
 
 #define NL_JSON_MAX_DEPTH 64
@@ -48,9 +49,13 @@ const nl_json *nl_json_get(const nl_json *obj, const char *key);
 /* "null", "a boolean", "a number", "a string", "an array", "an object". */
 const char *nl_json_type_name(nl_json_type t);
 
-/* Writes s[0..len) as a JSON string literal with quotes into dst (at most cap bytes including
+/* Writing (json_write.c). Writes s[0..len) as a JSON string literal with quotes into dst (at most cap bytes including
  * the NUL, truncated like snprintf). Returns the full length the literal needs (without NUL).
  * Control characters, quotes and backslashes are escaped; other bytes are copied as they are. */
 size_t nl_json_escape(char *dst, size_t cap, const char *s, size_t len);
+/* Appends s (NUL-terminated) as a JSON string literal. */
+void nl_json_put_string(nl_buf *b, const char *s);
+/* The shortest %g form of v that reads back as the same float32 (at most 16 bytes). */
+void nl_json_format_float(char *out, size_t n, float v);
 
 #endif

@@ -10,7 +10,8 @@
  *     N.norm.num_batches_tracked I64 []               BN only (nl_trainer_bn_batches)
  *   c10.weight                   F32 [classes, ci, 1, 1]
  *
- * __metadata__ = {"format": "pt", "normlab_model": <the JSON description, nl_model_json.h>}.
+ * __metadata__ = {"format": "pt", "normlab_model": <the JSON description, nl_model_json.h>,
+ *                 "normlab_config": <the whole run configuration, nl_config.h>}.
  *
  * File layout (https://github.com/huggingface/safetensors): u64 little-endian header length
  * N, N bytes of JSON header (padded with spaces to a multiple of 8), then the tensor data,
@@ -39,9 +40,10 @@ int nl_safetensors_export(const nl_trainer *t, uint8_t **out, size_t *len, nl_st
 /* The same, written atomically (path.tmp, then renamed). */
 int nl_safetensors_export_file(const nl_trainer *t, const char *path, nl_status *st);
 
-/* Creates a trainer (settings cfg, or nl_train_config_default when NULL) holding the weights
- * of a safetensors buffer. The model is desc, or, when desc is NULL, the "normlab_model"
- * description in the file's metadata. Optimiser state and progress start from zero; BN's
+/* Creates a trainer holding the weights of a safetensors buffer. The model is desc, or, when
+ * desc is NULL, the "normlab_model" description in the file's metadata. The training settings
+ * are cfg, or when NULL the "normlab_config" configuration in the metadata, else the defaults
+ * for the model's norm. Optimiser state and progress start from zero; BN's
  * num_batches_tracked (the largest of the per-layer counters) becomes nl_trainer_bn_batches. */
 nl_trainer *nl_safetensors_import(const uint8_t *buf, size_t len, const nl_model_desc *desc,
                                   const nl_train_config *cfg, nl_status *st);

@@ -10,7 +10,8 @@
 #include "serialize/nl_json.h"
 #include "serialize/nl_model_json.h"
 #include "serialize/nl_safetensors.h"
-#include "train/nl_trainer_impl.h"
+#include "base/nl_buf.h"
+#include "serialize/nl_config.h"
 
 /* ---- the expected tensors of a model ---- */
 enum { P_WEIGHT, P_GAMMA, P_BETA, P_RMEAN, P_RVAR, P_NBT };
@@ -93,36 +94,11 @@ static float get_f32(const uint8_t *p) {
 }
 
 /* ---- export ---- */
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void s_add(sbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-static void s_str(sbuf *b, const char *s) { s_add(b, s, strlen(s)); }
-
 /* The tensor's values in PyTorch order, as little-endian bytes. */
 static void write_tensor(uint8_t *dst, const spec *x, const nl_trainer *t) {
-    const nl_model_layout *L = &t->net.L;
+    const nl_model_layout *L = nl_trainer_layout(t);
     const nl_block_layout *B = &L->blocks[x->block];
-    const float *params = t->net.params, *bn_state = t->net.bn_state;
+    const float *params = nl_trainer_params(t), *bn_state = nl_trainer_bn_state(t);
     switch (x->part) {
     case P_WEIGHT: {
         int k = B->k, ci = B->ci, co = B->co;
@@ -145,7 +121,7 @@ static void write_tensor(uint8_t *dst, const spec *x, const nl_trainer *t) {
         for (size_t i = 0; i < x->count; i++) put_f32(dst + 4 * i, src[i]);
         break;
     }
-    case P_NBT: put_u64(dst, (uint64_t)t->net.bn_batches); break;
+    case P_NBT: put_u64(dst, (uint64_t)nl_trainer_bn_batches(t)); break;
     }
 }
 
@@ -153,46 +129,53 @@ int nl_safetensors_export(const nl_trainer *t, uint8_t **out, size_t *len, nl_st
     if (!t || !out || !len) return nl_fail(st, NL_EINVAL, "safetensors: missing argument");
     *out = NULL;
     *len = 0;
-    const nl_model_layout *L = &t->net.L;
+    const nl_model_layout *L = nl_trainer_layout(t);
     char desc[NL_MODEL_JSON_MAX];
     int rc = nl_model_desc_to_json(&L->desc, desc, sizeof desc, st);
     if (rc) return rc;
+    nl_config cfg;
+    nl_config_of(&cfg, &L->desc, nl_trainer_config(t));
+    nl_buf config = {0}, h = {0};
+    rc = nl_config_to_json(&cfg, &config, 0, st);
+    if (rc) {
+        nl_buf_free(&config);
+        return rc;
+    }
     spec specs[MAX_TENSORS];
     int n = make_specs(L, specs);
 
-    sbuf h = {0};
-    char esc[2 * NL_MODEL_JSON_MAX + 16];
-    size_t need = nl_json_escape(esc, sizeof esc, desc, strlen(desc));
-    if (need >= sizeof esc) return nl_fail(st, NL_EINVAL, "safetensors: model description too long");
-    s_str(&h, "{\"__metadata__\":{\"format\":\"pt\",\"normlab_model\":");
-    s_str(&h, esc);
-    s_str(&h, "}");
+    /* the model description (read by PyTorch) and the whole configuration (how it was made) */
+    nl_buf_str(&h, "{\"__metadata__\":{\"format\":\"pt\",\"normlab_model\":");
+    nl_json_put_string(&h, desc);
+    nl_buf_str(&h, ",\"normlab_config\":");
+    nl_json_put_string(&h, nl_buf_text(&config));
+    nl_buf_free(&config);
+    nl_buf_str(&h, "}");
     size_t off = 0;
     for (int i = 0; i < n; i++) {
-        char item[320], shape[96];
+        char shape[96];
         shape_str(shape, sizeof shape, specs[i].shape, specs[i].ndim);
         size_t bytes = specs[i].count * (specs[i].dtype == DT_I64 ? 8 : 4);
-        snprintf(item, sizeof item, ",\"%.31s\":{\"dtype\":\"%s\",\"shape\":%.95s,\"data_offsets\":[%zu,%zu]}", specs[i].name,
-                 dtype_name(specs[i].dtype), shape, off, off + bytes);
-        s_str(&h, item);
+        nl_buf_printf(&h, ",\"%s\":{\"dtype\":\"%s\",\"shape\":%s,\"data_offsets\":[%zu,%zu]}", specs[i].name,
+                      dtype_name(specs[i].dtype), shape, off, off + bytes);
         off += bytes;
     }
-    s_str(&h, "}");
-    while (!h.oom && h.len % 8) s_str(&h, " "); /* data starts 8-byte aligned */
+    nl_buf_str(&h, "}");
+    while (!h.oom && h.len % 8) nl_buf_str(&h, " "); /* data starts 8-byte aligned */
     if (h.oom) {
-        free(h.p);
+        nl_buf_free(&h);
         return nl_fail(st, NL_ENOMEM, "safetensors: out of memory");
     }
     size_t total = 8 + h.len + off;
     uint8_t *buf = malloc(total);
     if (!buf) {
-        free(h.p);
+        nl_buf_free(&h);
         return nl_fail(st, NL_ENOMEM, "safetensors: out of memory (%zu bytes)", total);
     }
     put_u64(buf, (uint64_t)h.len);
     memcpy(buf + 8, h.p, h.len);
-    free(h.p);
     uint8_t *data = buf + 8 + h.len;
+    nl_buf_free(&h);
     off = 0;
     for (int i = 0; i < n; i++) {
         write_tensor(data + off, &specs[i], t);
@@ -410,6 +393,21 @@ static int meta_desc(const header *h, nl_model_desc *out, nl_status *st) {
     return NL_OK;
 }
 
+/* The training settings of the "normlab_config" metadata, or the defaults for the norm. */
+static int meta_config(const header *h, const nl_model_desc *d, nl_train_config *out, nl_status *st) {
+    const nl_json *m = nl_json_get(h->meta, "normlab_config");
+    nl_config c;
+    if (!m) {
+        nl_config_default(&c, d->norm, NL_PRESET_DEFAULT);
+    } else {
+        nl_status inner;
+        if (nl_config_from_json(m->str, m->len, &c, &inner))
+            return nl_fail(st, inner.code, "safetensors: metadata normlab_config: %s", inner.msg);
+    }
+    *out = c.train;
+    return NL_OK;
+}
+
 int nl_safetensors_read_desc(const uint8_t *buf, size_t len, nl_model_desc *out, nl_status *st) {
     if (!out) return nl_fail(st, NL_EINVAL, "safetensors: missing argument");
     header h;
@@ -475,8 +473,8 @@ static int match_model(const header *h, const spec *specs, int n, const entry **
 }
 
 static void read_tensor(const uint8_t *src, const spec *x, nl_trainer *t) {
-    const nl_block_layout *B = &t->net.L.blocks[x->block];
-    float *params = t->net.params, *bn_state = t->net.bn_state;
+    const nl_block_layout *B = &nl_trainer_layout(t)->blocks[x->block];
+    float *params = nl_trainer_params(t), *bn_state = nl_trainer_bn_state(t);
     switch (x->part) {
     case P_WEIGHT: {
         int k = B->k, ci = B->ci, co = B->co;
@@ -515,11 +513,15 @@ nl_trainer *nl_safetensors_import(const uint8_t *buf, size_t len, const nl_model
         return NULL;
     }
     nl_train_config c;
-    if (cfg) c = *cfg;
-    else nl_train_config_default(&c);
+    if (cfg) {
+        c = *cfg;
+    } else if (meta_config(&h, &d, &c, st)) {
+        header_free(&h);
+        return NULL;
+    }
     nl_model_layout L;
     nl_status inner;
-    if (nl_model_layout_init(&L, &d, &inner) || nl_train_config_validate(&c, &inner)) {
+    if (nl_model_layout_init(&L, &d, &inner) || nl_config_validate_train(&c, &inner)) {
         nl_fail(st, inner.code, "safetensors: %s", inner.msg);
         header_free(&h);
         return NULL;
@@ -538,7 +540,7 @@ nl_trainer *nl_safetensors_import(const uint8_t *buf, size_t len, const nl_model
         return NULL;
     }
     for (int i = 0; i < n; i++) read_tensor(h.data + found[i]->begin, &specs[i], t);
-    t->net.bn_batches = d.norm == NL_NORM_BN ? nbt : 0;
+    nl_trainer_set_bn_batches(t, d.norm == NL_NORM_BN ? nbt : 0);
     header_free(&h);
     return t;
 }

@@ -34,12 +34,18 @@ typedef struct {
     int aug_crop_pad;       /* random crop after zero padding by this many pixels; 0 = off */
     int aug_flip;           /* random horizontal flip */
     int aug_cutout;         /* side of a zeroed square at a random centre; 0 = off */
-    uint64_t seed;
-    int threads;            /* worker threads, 1.. ; results do not depend on it */
+    uint64_t seed;          /* any of 0 .. 2^64-1 */
+    int threads;            /* worker threads, 0 = every available core; results do not depend on it */
+    /* The training images used (nl_trainer_set_data): `val` images (val/10 per class, the last
+     * of each class in file order) are held out as a validation set, then `train_fraction`
+     * of each class's remaining images (the first ones in file order) are trained on. Neither
+     * choice depends on the seed, so every norm and seed sees the same images. */
+    int val;
+    float train_fraction;
 } nl_train_config;
 
-void nl_train_config_default(nl_train_config *c);
-int nl_train_config_validate(const nl_train_config *c, nl_status *st);
+/* Defaults, ranges and validation of these settings live in the settings table
+ * (serialize/nl_config.h), with the model description's. */
 int nl_schedule_parse(const char *s, nl_schedule_kind *out);
 const char *nl_schedule_name(nl_schedule_kind k);
 
@@ -100,9 +106,32 @@ int nl_trainer_predict(nl_trainer *t, const uint8_t *images, int n, float *logit
 const nl_model_layout *nl_trainer_layout(const nl_trainer *t);
 const nl_train_config *nl_trainer_config(const nl_trainer *t);
 /* Trainable parameters (layout order, see nl_model.h) and BN running statistics. */
-float *nl_trainer_params(nl_trainer *t);
-float *nl_trainer_bn_state(nl_trainer *t);
+float *nl_trainer_params(const nl_trainer *t);
+float *nl_trainer_bn_state(const nl_trainer *t);
 int64_t nl_trainer_bn_batches(const nl_trainer *t); /* BatchNorm num_batches_tracked */
+void nl_trainer_set_bn_batches(nl_trainer *t, int64_t n);
+float *nl_trainer_velocity(const nl_trainer *t);           /* SGD momentum buffers [n_params] */
+
+/* The validation images held out by cfg.val (NULL without), and the number of training
+ * images actually trained on (after val and train_fraction), once data is set. */
+const nl_cifar_set *nl_trainer_val_set(const nl_trainer *t);
+int nl_trainer_train_count(const nl_trainer *t);
+
+/* The progress and optimiser counters (what a checkpoint keeps besides the arrays). */
+#define NL_TRAIN_MAX_IMAGES 60000
+typedef struct {
+    long global_step;
+    int epoch, step_in_epoch;
+    int n_train;            /* training images the schedule was laid out for */
+    double epoch_loss_sum;
+    long epoch_correct, epoch_seen;
+    double last_loss, lr, momentum;
+    int64_t bn_batches;
+} nl_trainer_state;
+void nl_trainer_get_state(const nl_trainer *t, nl_trainer_state *s);
+/* Range-checks every counter against the trainer's settings (epoch <= epochs, step <=
+ * epochs x steps per epoch, ...) and sets them only if all are in range. */
+int nl_trainer_set_state(nl_trainer *t, const nl_trainer_state *s, nl_status *st);
 
 /* Per-channel normalisation constants applied to input pixels (x/255 - mean) / std. */
 extern const float nl_cifar_mean[3], nl_cifar_std[3];

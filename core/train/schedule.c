@@ -1,4 +1,4 @@
-/* Training settings: defaults, validation, and the learning-rate / momentum schedules.
+/* The learning-rate / momentum schedules (settings: serialize/nl_config.h).
  * OneCycle follows torch.optim.lr_scheduler.OneCycleLR (anneal_strategy='cos',
  * three_phase=False): phase 1 rises from max_lr/div_factor to max_lr until step
  * pct_start*total - 1, phase 2 falls to initial_lr/final_div_factor at step total - 1. */
@@ -6,70 +6,6 @@
 #include <string.h>
 
 #include "train/nl_train.h"
-
-void nl_train_config_default(nl_train_config *c) {
-    memset(c, 0, sizeof *c);
-    c->epochs = 20;
-    c->batch = 128;
-    c->schedule = NL_SCHED_ONECYCLE;
-    c->max_lr = 0.1f;
-    c->momentum = 0.9f;
-    c->nesterov = 0;
-    c->l1 = 0.0f;
-    c->l2 = 5e-4f;
-    c->label_smoothing = 0.0f;
-    c->pct_start = 0.25f;
-    c->div_factor = 25.0f;
-    c->final_div_factor = 1e4f;
-    c->cycle_momentum = 1;
-    c->base_momentum = 0.85f;
-    c->max_momentum = 0.95f;
-    c->step_epochs = 8;
-    c->step_gamma = 0.1f;
-    c->aug_crop_pad = 4;
-    c->aug_flip = 1;
-    c->aug_cutout = 0; /* off: in 4-epoch trials it cost ~1 point (this small net underfits) */
-    c->seed = 1;
-    c->threads = 1;
-}
-
-#define CHECK_RANGE(cond, ...) \
-    do {                       \
-        if (!(cond)) return nl_fail(st, NL_EINVAL, __VA_ARGS__); \
-    } while (0)
-
-int nl_train_config_validate(const nl_train_config *c, nl_status *st) {
-    if (!c) return nl_fail(st, NL_EINVAL, "no training settings");
-    CHECK_RANGE(c->epochs >= 1 && c->epochs <= 1000, "epochs must be 1..1000, got %d", c->epochs);
-    CHECK_RANGE(c->batch >= 1 && c->batch <= 4096, "batch size must be 1..4096, got %d", c->batch);
-    CHECK_RANGE(c->schedule >= NL_SCHED_ONECYCLE && c->schedule <= NL_SCHED_CONST,
-                "unknown schedule %d (use onecycle, step or const)", (int)c->schedule);
-    CHECK_RANGE(c->max_lr > 0.0f && c->max_lr <= 10.0f, "max LR must be in (0, 10], got %g", c->max_lr);
-    CHECK_RANGE(c->momentum >= 0.0f && c->momentum < 1.0f, "momentum must be in [0, 1), got %g", c->momentum);
-    CHECK_RANGE(c->l1 >= 0.0f && c->l1 < 1.0f, "L1 coefficient must be in [0, 1), got %g", c->l1);
-    CHECK_RANGE(c->l2 >= 0.0f && c->l2 < 1.0f, "L2 coefficient must be in [0, 1), got %g", c->l2);
-    CHECK_RANGE(c->label_smoothing >= 0.0f && c->label_smoothing < 1.0f,
-                "label smoothing must be in [0, 1), got %g", c->label_smoothing);
-    if (c->schedule == NL_SCHED_ONECYCLE) {
-        CHECK_RANGE(c->pct_start > 0.0f && c->pct_start < 1.0f, "pct_start must be in (0, 1), got %g",
-                    c->pct_start);
-        CHECK_RANGE(c->div_factor >= 1.0f, "div_factor must be >= 1, got %g", c->div_factor);
-        CHECK_RANGE(c->final_div_factor >= 1.0f, "final_div_factor must be >= 1, got %g", c->final_div_factor);
-        if (c->cycle_momentum)
-            CHECK_RANGE(c->base_momentum >= 0.0f && c->base_momentum <= c->max_momentum && c->max_momentum < 1.0f,
-                        "momentum cycle needs 0 <= base (%g) <= max (%g) < 1", c->base_momentum, c->max_momentum);
-    }
-    if (c->schedule == NL_SCHED_STEP) {
-        CHECK_RANGE(c->step_epochs >= 1, "step schedule needs step_epochs >= 1, got %d", c->step_epochs);
-        CHECK_RANGE(c->step_gamma > 0.0f && c->step_gamma <= 1.0f, "step gamma must be in (0, 1], got %g",
-                    c->step_gamma);
-    }
-    CHECK_RANGE(c->aug_crop_pad >= 0 && c->aug_crop_pad <= 16, "crop padding must be 0..16, got %d",
-                c->aug_crop_pad);
-    CHECK_RANGE(c->aug_cutout >= 0 && c->aug_cutout <= 32, "cutout size must be 0..32, got %d", c->aug_cutout);
-    CHECK_RANGE(c->threads >= 1 && c->threads <= 64, "threads must be 1..64, got %d", c->threads);
-    return NL_OK;
-}
 
 int nl_schedule_parse(const char *s, nl_schedule_kind *out) {
     if (!s) return 0;

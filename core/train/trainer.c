@@ -8,7 +8,31 @@
 
 #include "data/nl_augment.h"
 #include "base/nl_rng.h"
-#include "train/nl_trainer_impl.h"
+#include "base/nl_thread_pool.h"
+#include "nn/nl_net.h"
+#include "serialize/nl_config.h"
+#include "train/nl_train.h"
+
+struct nl_trainer {
+    nl_train_config cfg;
+    nl_net net;
+    nl_thread_pool *pool;
+    float *velocity;        /* SGD momentum buffers [n_params] */
+    const nl_cifar *data;   /* borrowed */
+    int n_train;            /* size of the training set the schedule was laid out for */
+    int *train_index;       /* [n_train] data->train images used (val and train_fraction) */
+    nl_cifar_set val;       /* held-out images (copied), n = 0 without cfg.val */
+    int *perm;              /* shuffled order of the current epoch, into train_index */
+    int perm_epoch;         /* epoch perm belongs to, -1 = none */
+    uint8_t *batch_labels;  /* [batch] */
+    int *batch_index;       /* [batch] data->train image of each batch position */
+    /* progress, saved in checkpoints */
+    long global_step;
+    int epoch, step_in_epoch;
+    double epoch_loss_sum;
+    long epoch_correct, epoch_seen;
+    double last_loss, lr, mom;
+};
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -16,8 +40,8 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-nl_trainer *nl_trainer_alloc(const nl_model_desc *d, const nl_train_config *c, nl_status *st) {
-    if (nl_train_config_validate(c, st)) return NULL;
+nl_trainer *nl_trainer_create(const nl_model_desc *d, const nl_train_config *c, nl_status *st) {
+    if (nl_config_validate_train(c, st)) return NULL;
     if (nl_model_desc_validate(d, st)) return NULL;
     if (d->in_hw != NL_CIFAR_HW || d->in_channels != 3) {
         /* the trainer feeds CIFAR images: 3 x 32 x 32 */
@@ -44,16 +68,13 @@ nl_trainer *nl_trainer_alloc(const nl_model_desc *d, const nl_train_config *c, n
     }
     t->velocity = calloc(t->net.L.n_params, sizeof(float));
     t->batch_labels = calloc((size_t)c->batch, 1);
-    if (!t->velocity || !t->batch_labels) {
+    t->batch_index = calloc((size_t)c->batch, sizeof(int));
+    if (!t->velocity || !t->batch_labels || !t->batch_index) {
         nl_trainer_free(t);
         nl_fail(st, NL_ENOMEM, "out of memory creating the trainer");
         return NULL;
     }
     return t;
-}
-
-nl_trainer *nl_trainer_create(const nl_model_desc *d, const nl_train_config *c, nl_status *st) {
-    return nl_trainer_alloc(d, c, st);
 }
 
 void nl_trainer_free(nl_trainer *t) {
@@ -62,29 +83,92 @@ void nl_trainer_free(nl_trainer *t) {
     nl_thread_pool_free(t->pool);
     free(t->velocity);
     free(t->perm);
+    free(t->train_index);
+    free(t->val.labels);
+    free(t->val.pixels);
     free(t->batch_labels);
+    free(t->batch_index);
     free(t);
 }
 
-int nl_trainer_steps_per_epoch(const nl_trainer *t) {
-    /* The last partial batch is dropped (BatchNorm is unreliable on a tiny batch). */
-    if (t->n_train <= 0) return 0;
-    return t->n_train >= t->cfg.batch ? t->n_train / t->cfg.batch : 1;
+/* The last partial batch is dropped (BatchNorm is unreliable on a tiny batch). */
+static int steps_per_epoch(int n_train, int batch) {
+    if (n_train <= 0) return 0;
+    return n_train >= batch ? n_train / batch : 1;
+}
+
+/* Splits the training set: the last val/10 images of each class (file order) are held out,
+ * then the first train_fraction of each class's remaining images are kept, in file order. */
+static int select_images(const nl_cifar_set *train, const nl_train_config *c, int *index, int *n_index,
+                         uint8_t *is_val, nl_status *st) {
+    int count[NL_CIFAR_CLASSES] = {0}, seen[NL_CIFAR_CLASSES] = {0}, keep[NL_CIFAR_CLASSES];
+    int per_class_val = c->val / NL_CIFAR_CLASSES;
+    for (int i = 0; i < train->n; i++) count[train->labels[i]]++;
+    for (int k = 0; k < NL_CIFAR_CLASSES; k++) {
+        int rest = count[k] - per_class_val;
+        if (per_class_val && rest < 1)
+            return nl_fail(st, NL_EINVAL, "val %d: class %d has %d training images, too few to hold out %d", c->val, k,
+                           count[k], per_class_val);
+        keep[k] = (int)((double)rest * (double)c->train_fraction);
+        if (keep[k] < 1 && rest > 0) keep[k] = 1;
+    }
+    int n = 0;
+    for (int i = 0; i < train->n; i++) {
+        int k = train->labels[i], pos = seen[k]++;
+        is_val[i] = pos >= count[k] - per_class_val;
+        if (!is_val[i] && pos < keep[k]) index[n++] = i;
+    }
+    *n_index = n;
+    return NL_OK;
 }
 
 int nl_trainer_set_data(nl_trainer *t, const nl_cifar *data, nl_status *st) {
     if (!t || !data) return nl_fail(st, NL_EINVAL, "set_data: no trainer or no data");
     if (data->train.n < 1) return nl_fail(st, NL_EINVAL, "set_data: the training set is empty");
-    int *perm = malloc(sizeof(int) * (size_t)data->train.n);
-    if (!perm) return nl_fail(st, NL_ENOMEM, "out of memory for %d training indices", data->train.n);
+    size_t n = (size_t)data->train.n;
+    int *index = malloc(sizeof(int) * n), *perm = malloc(sizeof(int) * n);
+    uint8_t *is_val = malloc(n);
+    nl_cifar_set val = {0};
+    int n_index = 0, rc = NL_OK;
+    if (!index || !perm || !is_val) rc = nl_fail(st, NL_ENOMEM, "out of memory for %zu training indices", n);
+    if (!rc) rc = select_images(&data->train, &t->cfg, index, &n_index, is_val, st);
+    if (!rc && n_index < 1) rc = nl_fail(st, NL_EINVAL, "set_data: no training images left after val and train_fraction");
+    if (!rc && t->cfg.val) {
+        val.labels = malloc((size_t)t->cfg.val);
+        val.pixels = malloc((size_t)t->cfg.val * NL_CIFAR_IMAGE_BYTES);
+        if (!val.labels || !val.pixels) rc = nl_fail(st, NL_ENOMEM, "out of memory for the validation set");
+        for (size_t i = 0; !rc && i < n; i++) {
+            if (!is_val[i]) continue;
+            val.labels[val.n] = data->train.labels[i];
+            memcpy(val.pixels + (size_t)val.n * NL_CIFAR_IMAGE_BYTES,
+                   data->train.pixels + i * NL_CIFAR_IMAGE_BYTES, NL_CIFAR_IMAGE_BYTES);
+            val.n++;
+        }
+    }
+    free(is_val);
+    if (rc) {
+        free(index);
+        free(perm);
+        free(val.labels);
+        free(val.pixels);
+        return rc;
+    }
     free(t->perm);
+    free(t->train_index);
+    free(t->val.labels);
+    free(t->val.pixels);
     t->perm = perm;
+    t->train_index = index;
+    t->val = val;
     t->perm_epoch = -1;
     t->data = data;
-    t->n_train = data->train.n;
-    if (t->step_in_epoch >= nl_trainer_steps_per_epoch(t)) t->step_in_epoch = 0;
+    t->n_train = n_index;
+    if (t->step_in_epoch >= steps_per_epoch(t->n_train, t->cfg.batch)) t->step_in_epoch = 0;
     return NL_OK;
 }
+
+const nl_cifar_set *nl_trainer_val_set(const nl_trainer *t) { return t->val.n ? &t->val : NULL; }
+int nl_trainer_train_count(const nl_trainer *t) { return t->n_train; }
 
 static void ensure_permutation(nl_trainer *t) {
     if (t->perm_epoch == t->epoch) return;
@@ -159,7 +243,7 @@ int nl_trainer_train_steps(nl_trainer *t, int max_steps, nl_progress *p, nl_stat
     if (!t) return nl_fail(st, NL_EINVAL, "train: no trainer");
     if (!t->data) return nl_fail(st, NL_EINVAL, "train: no data set loaded");
     if (max_steps < 1) return nl_fail(st, NL_EINVAL, "train: steps must be >= 1, got %d", max_steps);
-    int spe = nl_trainer_steps_per_epoch(t);
+    int spe = steps_per_epoch(t->n_train, t->cfg.batch);
     long total = (long)spe * t->cfg.epochs;
     double t0 = now_seconds();
     long images = 0;
@@ -167,7 +251,9 @@ int nl_trainer_train_steps(nl_trainer *t, int max_steps, nl_progress *p, nl_stat
     while (done < max_steps && t->global_step < total && !epoch_done) {
         ensure_permutation(t);
         int n = t->n_train < t->cfg.batch ? t->n_train : t->cfg.batch;
-        const int *index = t->perm + (size_t)t->step_in_epoch * t->cfg.batch;
+        const int *order = t->perm + (size_t)t->step_in_epoch * t->cfg.batch;
+        for (int i = 0; i < n; i++) t->batch_index[i] = t->train_index[order[i]];
+        const int *index = t->batch_index;
         for (int i = 0; i < n; i++) t->batch_labels[i] = t->data->train.labels[index[i]];
         prep_job job = {t, &t->data->train, index, NULL, 0, n, 1};
         prepare_batch(t, &job);
@@ -220,7 +306,7 @@ int nl_trainer_train_steps(nl_trainer *t, int max_steps, nl_progress *p, nl_stat
 
 void nl_trainer_progress(const nl_trainer *t, nl_progress *p) {
     memset(p, 0, sizeof *p);
-    int spe = nl_trainer_steps_per_epoch(t);
+    int spe = steps_per_epoch(t->n_train, t->cfg.batch);
     p->epoch = t->epoch;
     p->step_in_epoch = t->step_in_epoch;
     p->steps_per_epoch = spe;
@@ -326,6 +412,60 @@ int nl_trainer_predict(nl_trainer *t, const uint8_t *images, int n, float *logit
 
 const nl_model_layout *nl_trainer_layout(const nl_trainer *t) { return &t->net.L; }
 const nl_train_config *nl_trainer_config(const nl_trainer *t) { return &t->cfg; }
-float *nl_trainer_params(nl_trainer *t) { return t->net.params; }
-float *nl_trainer_bn_state(nl_trainer *t) { return t->net.bn_state; }
+float *nl_trainer_params(const nl_trainer *t) { return t->net.params; }
+float *nl_trainer_bn_state(const nl_trainer *t) { return t->net.bn_state; }
 int64_t nl_trainer_bn_batches(const nl_trainer *t) { return t->net.bn_batches; }
+
+float *nl_trainer_velocity(const nl_trainer *t) { return t->velocity; }
+void nl_trainer_set_bn_batches(nl_trainer *t, int64_t n) { t->net.bn_batches = n; }
+
+void nl_trainer_get_state(const nl_trainer *t, nl_trainer_state *s) {
+    memset(s, 0, sizeof *s);
+    s->global_step = t->global_step;
+    s->epoch = t->epoch;
+    s->step_in_epoch = t->step_in_epoch;
+    s->n_train = t->n_train;
+    s->epoch_loss_sum = t->epoch_loss_sum;
+    s->epoch_correct = t->epoch_correct;
+    s->epoch_seen = t->epoch_seen;
+    s->last_loss = t->last_loss;
+    s->lr = t->lr;
+    s->momentum = t->mom;
+    s->bn_batches = t->net.bn_batches;
+}
+
+int nl_trainer_set_state(nl_trainer *t, const nl_trainer_state *s, nl_status *st) {
+    /* Every counter within what the settings allow: a bad one would overflow later. */
+    const nl_train_config *c = &t->cfg;
+    if (s->n_train < 0 || s->n_train > NL_TRAIN_MAX_IMAGES)
+        return nl_fail(st, NL_EINVAL, "progress: %d training images is outside 0..%d", s->n_train, NL_TRAIN_MAX_IMAGES);
+    int spe = steps_per_epoch(s->n_train, c->batch);
+    long total = (long)spe * c->epochs;
+    if (s->epoch < 0 || s->epoch > c->epochs)
+        return nl_fail(st, NL_EINVAL, "progress: epoch %d is outside 0..%d (the settings' epochs)", s->epoch, c->epochs);
+    if (s->global_step < 0 || s->global_step > total)
+        return nl_fail(st, NL_EINVAL, "progress: step %ld is outside 0..%ld (epochs x steps per epoch)", s->global_step,
+                       total);
+    if (s->step_in_epoch < 0 || s->step_in_epoch > spe)
+        return nl_fail(st, NL_EINVAL, "progress: step %d of the epoch is outside 0..%d", s->step_in_epoch, spe);
+    if (s->epoch_seen < 0 || s->epoch_seen > (long)s->n_train || s->epoch_correct < 0 ||
+        s->epoch_correct > s->epoch_seen)
+        return nl_fail(st, NL_EINVAL, "progress: %ld correct of %ld images seen this epoch is impossible with %d images",
+                       s->epoch_correct, s->epoch_seen, s->n_train);
+    if (s->bn_batches < 0) return nl_fail(st, NL_EINVAL, "progress: negative BatchNorm batch count");
+    if (!(s->epoch_loss_sum >= 0.0 && isfinite(s->epoch_loss_sum)) || !(s->last_loss >= 0.0 && isfinite(s->last_loss)) ||
+        !(s->lr >= 0.0 && isfinite(s->lr)) || !(s->momentum >= 0.0 && s->momentum < 1.0))
+        return nl_fail(st, NL_EINVAL, "progress: loss, learning rate or momentum is not a finite value in range");
+    t->global_step = s->global_step;
+    t->epoch = s->epoch;
+    t->step_in_epoch = s->step_in_epoch;
+    t->n_train = s->n_train;
+    t->epoch_loss_sum = s->epoch_loss_sum;
+    t->epoch_correct = s->epoch_correct;
+    t->epoch_seen = s->epoch_seen;
+    t->last_loss = s->last_loss;
+    t->lr = s->lr;
+    t->mom = s->momentum;
+    t->net.bn_batches = s->bn_batches;
+    return NL_OK;
+}

@@ -99,7 +99,7 @@ test('invalid settings show inline messages and block training', async () => {
   assert.equal(await page.isDisabled('#compare'), true);
   assert.match(await page.textContent('#run-hint'), /Fix the settings/);
   await page.fill('#f-batch', '100000');
-  assert.match(await page.textContent('[data-msg="batch"]'), /1\.\.1024/);
+  assert.match(await page.textContent('[data-msg="batch"]'), /1\.\.4096/);
   await page.fill('#f-batch', '1000');
   assert.match(await page.textContent('[data-msg="batch"]'), /Larger than the training set \(480/);
   await page.screenshot({ path: artifactPath('playground-1280-invalid.png') });

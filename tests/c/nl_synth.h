@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "train/nl_train.h"
+
 /* ---- CIFAR-format data ---- */
 
 /* Bytes of n records. */
@@ -79,6 +81,8 @@ nl_cifar nl_synth_random_cifar(int n_train, int n_test, uint64_t seed);
 /* dir/name as a NUL-terminated string (malloc'd; empty if the file is missing), and the
  * number of newline characters in a string: for reading the output of commands under test. */
 char *nl_synth_read_text(const char *dir, const char *name);
+/* The default training settings (BN's, from the settings table). */
+void nl_synth_train_defaults(nl_train_config *c);
 int nl_synth_count_lines(const char *s);
 
 #endif

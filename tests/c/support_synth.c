@@ -1,4 +1,5 @@
 #include "nl_synth.h"
+#include "serialize/nl_config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -291,4 +292,10 @@ int nl_synth_count_lines(const char *s) {
     int n = 0;
     for (; *s; s++) n += *s == '\n';
     return n;
+}
+
+void nl_synth_train_defaults(nl_train_config *c) {
+    nl_config cfg;
+    nl_config_default(&cfg, NL_NORM_BN, NL_PRESET_DEFAULT);
+    *c = cfg.train;
 }

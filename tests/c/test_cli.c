@@ -113,17 +113,56 @@ int main(void) {
     CHECK_MSG(rc == 0, "train from tar.gz failed (%d): %s", rc, err);
     free(err);
 
+    /* ---- normlab config, then train --config with overriding flags, a 64-bit seed, val ---- */
+    snprintf(args, sizeof args, "config --norm gn --seed 4000000000 > %s/c.json", dir);
+    CHECK(nl_synth_run("%s %s", normlab, args) == 0);
+    char *cj = slurp("c.json");
+    CHECK(strstr(cj, "\"norm\": \"gn\"") && strstr(cj, "\"seed\": \"4000000000\"") && strstr(cj, "\"epochs\": 20"));
+    free(cj);
+    snprintf(args, sizeof args,
+             "train --config %s/c.json --data %s --epochs 1 --train-limit 256 --test-limit 128 --val 60 --batch 32 "
+             "--metrics-out %s/gn.jsonl --save %s/gn.ckpt",
+             dir, dir, dir, dir);
+    rc = run(args);
+    err = slurp("err.txt");
+    CHECK_MSG(rc == 0, "train --config failed (%d): %s", rc, err);
+    CHECK_MSG(strstr(err, "196 train / 60 validation / 128 test images") && strstr(err, "val loss"), "%s", err);
+    free(err);
+    metrics = slurp("gn.jsonl");
+    CHECK_MSG(nl_synth_count_lines(metrics) == 1 && json_number(metrics, "val_acc") >= 0 &&
+                  json_number(metrics, "val_loss") > 0 && strstr(metrics, "\"norm\": \"gn\""),
+              "%s", metrics);
+    free(metrics);
+    /* the same run from flags only gives the same bits (the checkpoint embeds the config) */
+    snprintf(args, sizeof args,
+             "train --norm gn --seed 4000000000 --data %s --epochs 1 --train-limit 256 --test-limit 128 --val 60 "
+             "--batch 32 --save %s/gn2.ckpt --quiet",
+             dir, dir);
+    CHECK(run(args) == 0);
+    size_t l1 = 0, l2 = 0;
+    snprintf(out, sizeof out, "%s/gn.ckpt", dir);
+    uint8_t *c1 = nl_synth_read_file(out, &l1);
+    snprintf(out, sizeof out, "%s/gn2.ckpt", dir);
+    uint8_t *c2 = nl_synth_read_file(out, &l2);
+    CHECK_MSG(c1 && c2 && l1 == l2 && !memcmp(c1, c2, l1), "--config and the same flags differ");
+    free(c1);
+    free(c2);
+    snprintf(args, sizeof args, "config --config %s/nowhere.json", dir);
+    expect_error(args, 1, "nowhere.json");
+    expect_error("config --seed 18446744073709551616", 2, "--seed must be an integer in 0..18446744073709551615");
+
     /* ---- bad command lines: exit 2 ---- */
     CHECK(run("") == 2); /* no command: the usage text, exit 2 */
     expect_error("frobnicate", 2, "unknown command");
     expect_error("train --norm xx", 2, "--norm must be bn, gn or ln");
-    expect_error("train --epochs abc", 2, "--epochs needs an integer");
-    expect_error("train --max-lr -1", 2, "max LR");
-    expect_error("train --batch 0", 2, "--batch needs an integer");
+    expect_error("train --epochs abc", 2, "--epochs must be an integer in 1..1000, got abc");
+    expect_error("train --max-lr -1", 2, "--max-lr must be in (0, 10], got -1");
+    expect_error("train --batch 0", 2, "--batch must be an integer in 1..4096, got 0");
     expect_error("train --widths 1,2,3", 2, "--widths");
     expect_error("train --skips C1-C9", 2, "shapes differ");
     expect_error("train --norm gn --groups 5", 2, "groups do not divide");
-    expect_error("train --bogus 1", 2, "not valid");
+    expect_error("train --bogus 1", 2, "unknown option --bogus");
+    expect_error("summary --epochs 3", 2, "not valid for 'summary'");
     /* no --data and no sample: the one-line error names what is missing */
     rc = nl_synth_run("NORMLAB_SAMPLE=%s/none.tar.gz %s train > %s/out.txt 2> %s/err.txt", dir, normlab, dir, dir);
     err = slurp("err.txt");

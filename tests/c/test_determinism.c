@@ -10,7 +10,7 @@
 #include "serialize/nl_checkpoint.h"
 
 static void config(nl_train_config *c, int threads, uint64_t seed) {
-    nl_train_config_default(c);
+    nl_synth_train_defaults(c);
     c->epochs = 5; /* 10 steps in all */
     c->batch = 20; /* 3 chunks of 8, the last one partial */
     c->threads = threads;

@@ -37,7 +37,9 @@
 
 #include "data/nl_augment.h"
 #include "nn/nl_net.h"
+#include "nl_synth.h"
 #include "nl_test.h"
+#include "serialize/nl_config.h"
 #include "train/nl_train.h"
 
 /* ---------------------------------------------------------------- fixture files */
@@ -356,7 +358,7 @@ static void run_variant(const common_fx *cm, const char *variant) {
 
     /* ---- two SGD steps through the trainer ---- */
     nl_train_config c;
-    nl_train_config_default(&c);
+    nl_synth_train_defaults(&c);
     c.epochs = 2; /* one step per epoch: the training set is exactly one batch */
     c.batch = n;
     c.schedule = NL_SCHED_CONST;
@@ -470,7 +472,7 @@ static void check_onecycle(void) {
         const double *mom = fx_get(&f, name, "f64", (size_t)total, NULL);
         if (!lr || !mom) break;
         nl_train_config c;
-        nl_train_config_default(&c);
+        nl_synth_train_defaults(&c);
         c.schedule = NL_SCHED_ONECYCLE;
         c.max_lr = (float)cfg[1];
         c.pct_start = (float)cfg[2];
@@ -481,7 +483,7 @@ static void check_onecycle(void) {
         c.max_momentum = (float)cfg[7];
         c.momentum = (float)cfg[6];
         nl_status st;
-        CHECK_MSG(nl_train_config_validate(&c, &st) == 0, "onecycle setting %d: %s", k, st.msg);
+        CHECK_MSG(nl_config_validate_train(&c, &st) == 0, "onecycle setting %d: %s", k, st.msg);
         for (long s = 0; s < total; s++) {
             char v[48];
             snprintf(v, sizeof v, "oc%d step %ld", k, s);

@@ -126,17 +126,17 @@ static void test_defaults_and_fields(void) {
 
 static void test_errors(void) {
     expect_error(HEAD "\"norm\": \"gn\",}", "unexpected character '}' at offset 55");
-    expect_error("{\"format\": \"normlab-model\", \"version\": 1, \"norm\": \"xx\"}", "unknown norm 'xx'");
-    expect_error(HEAD "\"norm\": \"bn\", \"widths\": [1, 2, 3]}", "widths must have 10 integers");
+    expect_error("{\"format\": \"normlab-model\", \"version\": 1, \"norm\": \"xx\"}", "norm must be bn, gn or ln, got 'xx'");
+    expect_error(HEAD "\"norm\": \"bn\", \"widths\": [1, 2, 3]}", "widths must be a list of 10 integers");
     expect_error(HEAD "\"norm\": \"bn\", \"widths\": [16, 32, 16, 24, 32, 32, 16, 32, 32, 32.5]}",
-                 "widths must have 10 integers");
-    expect_error(HEAD "\"norm\": \"bn\", \"pads\": \"1\"}", "pads must have 10 integers");
+                 "widths of C9 must be an integer in 1..256, got 32.5");
+    expect_error(HEAD "\"norm\": \"bn\", \"pads\": \"1\"}", "pads must be a list of 10 integers");
     expect_error(HEAD "\"norm\": \"bn\", \"groups\": 1.0}", "groups must be an integer");
     expect_error(HEAD "\"norm\": \"bn\", \"groups\": 99999999999}", "groups must be an integer");
-    expect_error(HEAD "\"norm\": \"bn\", \"dropout\": \"0\"}", "dropout must be a number");
+    expect_error(HEAD "\"norm\": \"bn\", \"dropout\": \"0\"}", "dropout must be in [0, 1), got 0");
     expect_error(HEAD "\"norm\": \"bn\", \"dropout\": 1}", "dropout must be in [0, 1)");
     expect_error(HEAD "\"norm\": \"bn\", \"colour\": 1}", "unknown field 'colour'");
-    expect_error(HEAD "\"norm\": \"bn\", \"skips\": [[\"P1\", \"X9\"]]}", "unknown layer 'X9' in skips");
+    expect_error(HEAD "\"norm\": \"bn\", \"skips\": [[\"P1\", \"X9\"]]}", "skips: unknown layer 'X9'");
     expect_error(HEAD "\"norm\": \"bn\", \"skips\": [\"P1-c6\"]}", "skips must be a list of");
     expect_error(HEAD "\"norm\": \"bn\", \"skips\": [[\"C1\", \"C3\"]]}", "shapes differ");
     expect_error(HEAD "\"norm\": \"bn\", \"layout\": [\"C1\"]}", "layout must be");

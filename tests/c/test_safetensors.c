@@ -15,7 +15,7 @@
 #include "train/nl_train.h"
 
 static void config(nl_train_config *c) {
-    nl_train_config_default(c);
+    nl_synth_train_defaults(c);
     c->epochs = 1;
     c->batch = 16;
     c->threads = 1;
@@ -316,7 +316,7 @@ static void bad_files(const nl_cifar *data) {
     free(nometa);
     reject_edited(&s, NULL, "\"format\":\"pt\"", "\"format\":1", "__metadata__ value 'format' is a number, not a string");
     reject_edited(&s, NULL, "\\\"norm\\\": \\\"bn\\\"", "\\\"norm\\\": \\\"xx\\\"",
-                  "metadata normlab_model: model JSON: unknown norm 'xx'");
+                  "metadata normlab_model: model JSON: norm must be bn, gn or ln, got 'xx'");
     /* a description that does not fit the file */
     nl_model_desc other = d;
     other.width[1] = 16; /* C2 16 channels: C2.conv.weight [16,16,3,3] expected, file has [24,16,3,3] */

@@ -40,7 +40,7 @@ except ImportError as e:  # only a missing torch/numpy skips; everything else mu
     sys.exit(SKIP)
 
 import safetensors_io  # noqa: E402
-from normlab_model import NormlabNet, load_normlab, normalise, save_normlab  # noqa: E402
+from normlab_model import NormlabNet, load_normlab, normalise, parse_desc, save_normlab  # noqa: E402
 
 TOL = 1e-5  # max |C logit - PyTorch logit| allowed, relative to max(1, max |logit|)
 N_TEST = 40
@@ -119,7 +119,7 @@ def compare(what, a, b):
 C_MODELS = {
     "bn": ["--norm", "bn"],
     "gn": ["--norm", "gn", "--group-size", "4", "--dropout", "0.1"],
-    "ln": ["--norm", "ln", "--model", "reference"],
+    "ln": ["--norm", "ln", "--preset", "reference"],
 }
 
 
@@ -147,6 +147,9 @@ def c_to_torch(cli, tmp, data_dir, tgz):
         c = c_logits(cli, ck, data_dir, os.path.join(tmp, "a_%s.logits" % norm))
         compare("C -> torch %s" % norm, c, torch_logits(model, images))
         check(np.array_equal(torch_logits(model_js, images), torch_logits(model, images)), "--json model = metadata model")
+        # the whole configuration in the metadata: its model part is the same description
+        check("normlab_config" in meta and parse_desc(meta["normlab_config"]) == parse_desc(meta["normlab_model"]),
+              "metadata normlab_config: its model part = normlab_model")
         # accuracy on the tarball: evaluate.py (both ways of giving the description) vs normlab eval
         out = cli.ok("eval", "--load", ck, "--data", tgz)
         c_acc = out.split("accuracy", 1)[1].split("%")[0].strip()
@@ -289,8 +292,19 @@ def bad_files(cli, tmp):
     js = os.path.join(tmp, "c_bad.json")
     with open(js, "w") as f:
         f.write('{"format": "normlab-model", "version": 1, "norm": "xx"}')
-    rc, _, err = cli.run("summary", "--model-json", js)
-    check(rc == 1 and "unknown norm 'xx'" in err, "summary --model-json with a bad file: %r" % err.strip())
+    rc, _, err = cli.run("summary", "--config", js)
+    check(rc == 1 and "norm must be bn, gn or ln, got 'xx'" in err, "summary --config with a bad model file: %r" % err.strip())
+
+
+def configs(cli, tmp):
+    """`normlab config` output is read by PyTorch too (its model part), as `describe` writes it."""
+    print("(d) configuration JSON")
+    for norm, extra in (("bn", []), ("gn", ["--groups", "4"]), ("ln", ["--preset", "reference"])):
+        cfg = os.path.join(tmp, "cfg_%s.json" % norm)
+        with open(cfg, "w") as f:
+            f.write(cli.ok("config", "--norm", norm, "--seed", "4000000000", *extra))
+        desc = cli.ok("describe", "--config", cfg)
+        check(parse_desc(cfg) == parse_desc(desc), "%s: normlab config -> PyTorch = describe -> PyTorch" % norm)
 
 
 def main():
@@ -306,6 +320,7 @@ def main():
         c_to_torch(cli, tmp, data_dir, tgz)
         torch_to_c(cli, tmp, data_dir)
         bad_files(cli, tmp)
+        configs(cli, tmp)
     except AssertionError as e:
         failures.append(str(e))
         print("FAIL %s" % e)

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { makeBatches, writeDataset } from './support_cifar.mjs';
-import { bytes, loadNormLab, runNative, settingsText, tempDir, trainN } from './support_wasm.mjs';
+import { bytes, configText, loadNormLab, runNative, tempDir, trainN } from './support_wasm.mjs';
 
 const MODEL = { preset: 'reference', norm: 'bn' };
 const SETTINGS = { batch: 32, epochs: 2, seed: 11, threads: 1 };
@@ -56,9 +56,9 @@ test('Wasm checkpoint -> native: same predictions, same resumed training', async
 
 test('native checkpoint -> Wasm (st and mt): same predictions and bytes', async () => {
   const settingsFile = join(tmp.dir, 'settings.txt');
-  writeFileSync(settingsFile, settingsText(MODEL, SETTINGS));
+  writeFileSync(settingsFile, configText({ ...MODEL, ...SETTINGS }));
   const file = join(tmp.dir, 'from-native.ckpt');
-  const nat = runNative(['--data', data.tgzPath, '--settings', settingsFile, '--steps', '4', '--save', file]);
+  const nat = runNative(['--data', data.tgzPath, '--config', settingsFile, '--steps', '4', '--save', file]);
   const ckpt = new Uint8Array(readFileSync(file));
   for (const [variant, threads] of [['st', 1], ['mt', 2]]) {
     const nl = await loadNormLab(variant, threads);

@@ -81,21 +81,25 @@ for (const [variant, threads] of [['st', 1], ['mt', 2]]) {
       check();
 
       // settings
-      rejects(() => nl.createTrainer({}, { maxLr: -0.1 }), /max LR must be in \(0, 10\], got -0.1/);
-      rejects(() => nl.createTrainer({}, { batch: 0 }), /batch size must be 1\.\.4096, got 0/);
-      rejects(() => nl.createTrainer({ norm: 'xyz' }), /unknown norm 'xyz' \(use bn, gn or ln\)/);
-      rejects(() => nl.createTrainer({}, { schedule: 'cosine' }), /unknown schedule 'cosine'/);
-      rejects(() => nl.createTrainer({}, { epochs: 2.5 }), /setting epochs: '2.5' is not an integer/);
-      rejects(() => nl.createTrainer({}, { maxLr: NaN }), /setting maxLr: 'NaN' is not a finite number/);
-      rejects(() => nl.createTrainer({}, { learningRate: 0.1 }), /unknown setting 'learningRate'/);
-      rejects(() => nl.createTrainer({ widths: [16, 32] }), /setting widths: needs 10/);
+      rejects(() => nl.createTrainer({}, { max_lr: -0.1 }), /config: max_lr must be in \(0, 10\], got -0.1/);
+      rejects(() => nl.createTrainer({}, { batch: 0 }), /batch must be an integer in 1\.\.4096, got 0/);
+      rejects(() => nl.createTrainer({ norm: 'xyz' }), /norm must be bn, gn or ln, got 'xyz'/);
+      rejects(() => nl.createTrainer({}, { schedule: 'cosine' }), /schedule must be onecycle, step or const, got 'cosine'/);
+      rejects(() => nl.createTrainer({}, { epochs: 2.5 }), /epochs must be an integer in 1\.\.1000, got 2.5/);
+      rejects(() => nl.createTrainer({}, { max_lr: NaN }), /max_lr must be in \(0, 10\], got null/);
+      rejects(() => nl.createTrainer({}, { max_lr: 1e300 }), /max_lr must be in \(0, 10\], got 1e\+300/);
+      rejects(() => nl.createTrainer({}, { maxLr: 0.1 }), /unknown field 'maxLr'/);
+      rejects(() => nl.createTrainer({ widths: [16, 32] }), /widths must be a list of 10 integers/);
       rejects(() => nl.createTrainer({ norm: 'gn', groups: 5 }), /5 groups do not divide/);
       rejects(() => nl.createTrainer({ skips: [['C1', 'C2']] }), /skip C1 -> C2 adds .* \(shapes differ\)/);
-      rejects(() => nl.createTrainer({ skips: [['C9', 'XX']] }), /setting skips: item 1 must be FROM-TO/);
+      rejects(() => nl.createTrainer({ skips: [['C9', 'XX']] }), /skips: unknown layer 'XX'/);
       rejects(() => nl.createTrainer({ dropout: 1.5 }), /dropout must be in \[0, 1\)/);
-      rejects(() => nl.createTrainer({}, { seed: -1 }), /setting seed/);
-      rejects(() => nl.createTrainer({ norm: 'bn\nbatch = 3' }), /line breaks/);
-      rejects(() => nl.report({ widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 0] }), /width of C9 must be 1\.\.256, got 0/);
+      rejects(() => nl.createTrainer({}, { seed: -1 }), /seed must be a decimal string/);
+      rejects(() => nl.createTrainer({}, { seed: 2 ** 53 }), /seed must be a decimal string/);
+      rejects(() => nl.createTrainer({}, { seed: '18446744073709551616' }), /seed must be an integer in 0\.\.18446744073709551615/);
+      rejects(() => nl.createTrainer({}, { val: 15 }), /val must be a multiple of 10/);
+      rejects(() => nl.createTrainer('not an object'), /a configuration must be an object/);
+      rejects(() => nl.report({ widths: [1, 2, 3, 4, 5, 6, 7, 8, 9, 0] }), /widths of C9 must be an integer in 1\.\.256, got 0/);
       check();
 
       // calls on a trainer

@@ -23,11 +23,14 @@ for (const [variant, threads] of [['st', 1], ['mt', 2]]) {
       assert.equal(tr.paramCount, rep.total);
       assert.deepEqual(tr.report(), rep);
       const cfg = tr.config();
-      assert.equal(cfg.settings.threads, threads);
-      assert.equal(cfg.settings.batch, 8);
-      assert.equal(cfg.model.norm, 'bn');
+      assert.equal(cfg.threads, threads);
+      assert.equal(cfg.batch, 8);
+      assert.equal(cfg.norm, 'bn');
+      assert.equal(cfg.preset, 'reference');
+      assert.equal(cfg.format, 'normlab-config');
       // the settings read back are accepted as they are
-      assert.deepEqual(nl.resolveSettings(cfg.model, cfg.settings), cfg);
+      assert.deepEqual(nl.resolveConfig(cfg), cfg);
+      assert.deepEqual(nl.resolveSettings({ preset: 'reference', norm: 'bn' }, { batch: 8, threads }), cfg);
       tr.free();
     } finally {
       nl.close();

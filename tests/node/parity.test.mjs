@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { makeBatches, writeDataset } from './support_cifar.mjs';
-import { bytes, loadNormLab, runNative, settingsText, tempDir, trainN } from './support_wasm.mjs';
+import { bytes, configText, loadNormLab, runNative, tempDir, trainN } from './support_wasm.mjs';
 
 const STEPS = 5;
 const CASES = [
@@ -17,8 +17,8 @@ const CASES = [
   {
     name: 'default gn, dropout, step schedule, nesterov, l1, label smoothing',
     model: { norm: 'gn', groups: 4, dropout: 0.1 },
-    settings: { batch: 32, epochs: 3, seed: 10, schedule: 'step', stepEpochs: 1, nesterov: true, l1: 1e-5,
-      labelSmoothing: 0.1, maxLr: 0.03 },
+    settings: { batch: 32, epochs: 3, seed: 10, schedule: 'step', step_epochs: 1, nesterov: true, l1: 1e-5,
+      label_smoothing: 0.1, max_lr: 0.03 },
   },
 ];
 
@@ -44,10 +44,10 @@ function assertSameEval(ev, nat, label) {
 
 for (const c of CASES) {
   test(`parity: ${c.name}`, async () => {
-    const file = join(tmp.dir, 'settings.txt');
-    writeFileSync(file, settingsText(c.model, { ...c.settings, threads: 1 }));
-    const nat = runNative(['--data', data.folder, '--settings', file, '--steps', String(STEPS)]);
-    const nat2 = runNative(['--data', data.tgzPath, '--settings', file, '--steps', String(STEPS), '--threads', '2']);
+    const file = join(tmp.dir, 'config.json');
+    writeFileSync(file, configText({ ...c.model, ...c.settings, threads: 1 }));
+    const nat = runNative(['--data', data.folder, '--config', file, '--steps', String(STEPS)]);
+    const nat2 = runNative(['--data', data.tgzPath, '--config', file, '--steps', String(STEPS), '--threads', '2']);
     assert.equal(nat.globalStep, STEPS);
     assert.ok(nat2.params.equals(nat.params), 'native: 2 threads differ from 1');
 

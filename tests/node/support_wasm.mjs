@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { NormLab, NormLabError, settingsText } from '../../wasm_bindings/normlab.js';
+import { NormLab, NormLabError, configText, mergeConfig } from '../../wasm_bindings/normlab.js';
 
-export { NormLab, NormLabError, settingsText };
+export { NormLab, NormLabError, configText, mergeConfig };
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WASM_DIR = process.env.NL_WASM_DIR || join(ROOT, 'build', 'wasm');
 

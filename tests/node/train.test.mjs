@@ -47,7 +47,7 @@ for (const [variant, threads, form] of [['st', 1, 'batches'], ['mt', 2, 'tar.gz'
     try {
       if (form === 'batches') nl.loadDatasetBatches(batches);
       else nl.loadDatasetTarGz(tgz);
-      const tr = nl.createTrainer({ norm: 'bn' }, { batch: 32, epochs: 2, seed: 3, schedule: 'const', maxLr: 0.02 });
+      const tr = nl.createTrainer({ norm: 'bn' }, { batch: 32, epochs: 2, seed: 3, schedule: 'const', max_lr: 0.02 });
       const before = tr.evaluate();
       const losses = [];
       for (let i = 0; i < 12; i++) {

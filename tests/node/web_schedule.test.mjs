@@ -6,7 +6,14 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { lrAt, plannedLr, stepsPerEpoch } from '../../web/lib/schedule.js';
+import { setSchema } from '../../web/lib/settings.js';
 import { makeBatches } from '../browser/support.mjs';
+import { loadNormLab } from './support_wasm.mjs';
+
+// the schedule parameters' defaults come from the engine's settings table
+const schemaNl = await loadNormLab('st', 1);
+setSchema(schemaNl.schema());
+schemaNl.close();
 
 // In Node, wasm_bindings/normlab.js loads the build in build/wasm/ (as the other Node tests do).
 const API = fileURLToPath(new URL('../../wasm_bindings/normlab.js', import.meta.url));
@@ -20,7 +27,7 @@ test('steps per epoch drop the last partial batch', () => {
 });
 
 test('OneCycle: starts at max/25, peaks at 25 %, ends near max/25e4', () => {
-  const s = { schedule: 'onecycle', maxLr: 0.05 };
+  const s = { schedule: 'onecycle', max_lr: 0.05 };
   const total = 1000;
   assert.ok(Math.abs(lrAt(s, 0, total, 100) - 0.002) < 1e-12);
   assert.ok(Math.abs(lrAt(s, 249, total, 100) - 0.05) < 1e-12);
@@ -29,20 +36,24 @@ test('OneCycle: starts at max/25, peaks at 25 %, ends near max/25e4', () => {
   assert.ok(lrAt(s, 600, total, 100) > lrAt(s, 800, total, 100));
 });
 
+test('the page\'s run objects (maxLr, ...) give the same curve', () => {
+  assert.equal(lrAt({ schedule: 'onecycle', maxLr: 0.05 }, 123, 1000, 100), lrAt({ schedule: 'onecycle', max_lr: 0.05 }, 123, 1000, 100));
+});
+
 test('step and constant schedules', () => {
-  const step = { schedule: 'step', maxLr: 0.1 };
+  const step = { schedule: 'step', max_lr: 0.1 };
   assert.equal(lrAt(step, 0, 1000, 10), 0.1);
   assert.equal(lrAt(step, 79, 1000, 10), 0.1);
   assert.ok(Math.abs(lrAt(step, 80, 1000, 10) - 0.01) < 1e-15);
-  assert.equal(lrAt({ schedule: 'const', maxLr: 0.3 }, 500, 1000, 10), 0.3);
+  assert.equal(lrAt({ schedule: 'const', max_lr: 0.3 }, 500, 1000, 10), 0.3);
 });
 
 test('planned curve: positions after each step, thinned, ending at the last epoch', () => {
-  const pts = plannedLr({ schedule: 'onecycle', maxLr: 0.05, epochs: 20, batch: 128 }, 50000, 400);
+  const pts = plannedLr({ schedule: 'onecycle', max_lr: 0.05, epochs: 20, batch: 128 }, 50000, 400);
   assert.ok(pts.length <= 402 && pts.length > 300);
   assert.equal(pts[0][0], 1 / 390);
   assert.equal(pts[pts.length - 1][0], 20);
-  assert.deepEqual(plannedLr({ schedule: 'const', maxLr: 0.1, epochs: 2, batch: 32 }, 0), []);
+  assert.deepEqual(plannedLr({ schedule: 'const', max_lr: 0.1, epochs: 2, batch: 32 }, 0), []);
 });
 
 test('matches the LR the core reports after each step', { skip: !existsSync(GLUE) && 'build/wasm is not built' }, async () => {
@@ -51,9 +62,9 @@ test('matches the LR the core reports after each step', { skip: !existsSync(GLUE
   try {
     nl.loadDatasetBatches(makeBatches(100, 20, 2));
     for (const schedule of ['onecycle', 'step', 'const']) {
-      const settings = { schedule, maxLr: 0.05, epochs: 10, batch: 16, stepEpochs: 3, augCrop: 0, augCutout: 0 };
+      const settings = { schedule, max_lr: 0.05, epochs: 10, batch: 16, step_epochs: 3, crop: 0, cutout: 0 };
       const tr = nl.createTrainer({ norm: 'gn' }, settings);
-      const planned = plannedLr({ ...settings, stepEpochs: 3 }, 100, 10000);
+      const planned = plannedLr({ ...settings, step_epochs: 3 }, 100, 10000);
       assert.equal(planned.length, 60);
       for (let i = 0; i < 60; i++) {
         const p = tr.trainSteps(1);

@@ -1,24 +1,86 @@
-// The page's settings module: validation messages, conversion to the Wasm API, URL state.
+// The page's settings module: built from the engine's settings table (ranges, defaults,
+// help), validation messages, conversion to the configuration JSON, URL state.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  FIELDS, decodeHash, defaults, encodeHash, parseNumber, rawFromConfig, roundFloat, toApi, validate, variantLabel,
+  FIELDS, FIELD_BY_KEY, SCHEDULE_NAMES, configFromView, decodeHash, defaults, encodeHash, parseNumber, rawFromConfig,
+  roundFloat, setSchema, toApi, toConfig, validate, variantLabel, viewFromConfig,
 } from '../../web/lib/settings.js';
+import { loadNormLab } from './support_wasm.mjs';
 
+// the page loads the table from the module at start-up; here, from the Node build
+const nl = await loadNormLab('st', 1);
+const SCHEMA = nl.schema();
+const FULL = nl.resolveConfig({ norm: 'gn', seed: '4000000000' });
+nl.close();
+setSchema(SCHEMA);
 const DEFS = defaults({ threads: 4 });
 
-test('the defaults are valid and map to the core defaults (OneCycle to 0.1, L2 5e-4, crop + flip)', () => {
+test('the defaults are valid and are the core defaults (OneCycle to 0.1, L2 5e-4, crop + flip)', () => {
   const v = validate(DEFS, { maxThreads: 4 });
   assert.equal(v.ok, true, JSON.stringify(v.errors));
   assert.deepEqual(v.warnings, {});
   const { model, settings } = toApi(v.values);
   assert.deepEqual(model, { norm: 'bn' });
   assert.deepEqual(settings, {
-    epochs: 10, batch: 128, schedule: 'onecycle', maxLr: 0.1, l1: 0, l2: 0.0005,
+    epochs: 20, batch: 128, schedule: 'onecycle', maxLr: 0.1, l1: 0, l2: 0.0005,
     augCrop: 4, augFlip: true, augCutout: 0, seed: '1', threads: 4,
   });
-  assert.ok(v.values.epochs <= 20, 'default epochs are at most 20');
+  assert.deepEqual(toConfig(v.values), {
+    norm: 'bn', epochs: 20, batch: 128, schedule: 'onecycle', max_lr: 0.1, l1: 0, l2: 0.0005,
+    crop: 4, flip: true, cutout: 0, seed: '1', threads: 4,
+  });
+});
+
+test('ranges, options, defaults and help come from the engine\'s table', () => {
+  const byName = Object.fromEntries(SCHEMA.fields.map((f) => [f.name, f]));
+  for (const f of FIELDS) {
+    const s = byName[f.name];
+    assert.ok(s, f.name);
+    assert.equal(f.help, s.help);
+    if (f.type === 'int' || f.type === 'num') {
+      assert.equal(f.min, s.min, f.key);
+      assert.equal(f.max, s.max, f.key);
+      assert.equal(!!f.minOpen, s.min_open, f.key);
+    }
+    if (f.key === 'schedule' || f.key === 'norm') assert.deepEqual(f.options, s.options);
+  }
+  assert.equal(FIELD_BY_KEY.batch.max, 4096);
+  // per-norm defaults: each norm's form defaults are that norm's column of the table
+  for (const norm of ['bn', 'gn', 'ln']) {
+    const d = defaults({ threads: 2 }, norm);
+    assert.equal(d.norm, norm);
+    assert.equal(d.maxLr, String(byName.max_lr.defaults[norm]));
+    assert.equal(d.epochs, String(byName.epochs.defaults[norm]));
+  }
+  assert.match(SCHEDULE_NAMES.step, /x0\.1 every 8 epochs/);
+  // a table with another GN learning rate: picking GN gives it
+  const other = structuredClone(SCHEMA);
+  other.fields.find((f) => f.name === 'max_lr').defaults.gn = 0.05;
+  setSchema(other);
+  try {
+    assert.equal(defaults({}, 'gn').maxLr, '0.05');
+    assert.equal(defaults({}, 'bn').maxLr, '0.1');
+  } finally {
+    setSchema(SCHEMA);
+  }
+});
+
+test('configurations: the engine\'s JSON <-> the page\'s run objects', () => {
+  const view = viewFromConfig(FULL);
+  assert.equal(view.model.norm, 'gn');
+  assert.equal(view.model.groupSize, 8);
+  assert.equal(view.settings.maxLr, FULL.max_lr);
+  assert.equal(view.settings.augCrop, FULL.crop);
+  assert.equal(view.settings.seed, '4000000000');
+  const back = configFromView(view);
+  assert.deepEqual(back, Object.fromEntries(Object.entries(FULL).filter(([k]) => k !== 'format' && k !== 'version')));
+  assert.throws(() => configFromView({ settings: { learningRate: 1 } }), /unknown setting 'learningRate'/);
+  const r = rawFromConfig(FULL, DEFS);
+  assert.equal(r.norm, 'gn');
+  assert.equal(r.seed, '4000000000');
+  assert.equal(r.maxLr, '0.1');
 });
 
 test('numbers: scientific notation, signs, decimal commas and junk', () => {
@@ -48,7 +110,7 @@ test('invalid settings give one clear message per field and never throw', () => 
   assert.match(v.errors.l2, /less than 1/);
   assert.match(v.errors.l1, /negative/);
   assert.match(v.errors.seed, /whole number/);
-  assert.match(v.errors.threads, /1\.\.4/);
+  assert.match(v.errors.threads, /0\.\.4/);
   assert.match(v.errors.norm, /bn, gn, ln/);
   assert.match(v.errors.groups, /Choose/);
   assert.match(v.errors.schedule, /onecycle/);
@@ -69,7 +131,7 @@ test('ranges: zero LR is invalid, LR 10 is allowed with a warning, LR above 10 i
   assert.match(validate({ ...DEFS, maxLr: '10.5' }).errors.maxLr, /at most 10/);
   assert.match(validate({ ...DEFS, epochs: '0' }).errors.epochs, /1\.\.1000/);
   assert.match(validate({ ...DEFS, epochs: '50' }, { maxThreads: 4 }).warnings.epochs, /long time/);
-  assert.match(validate({ ...DEFS, batch: '2000' }).errors.batch, /1\.\.1024/);
+  assert.match(validate({ ...DEFS, batch: '5000' }).errors.batch, /1\.\.4096/);
   assert.match(validate({ ...DEFS, batch: '512' }, { maxThreads: 4 }).warnings.batch, /memory/);
   assert.match(validate({ ...DEFS, batch: '256' }, { maxThreads: 4, trainSize: 100 }).errors.batch, /Larger than the training set \(100/);
   assert.match(validate({ ...DEFS, threads: '2' }, { maxThreads: 1 }).errors.threads, /not cross-origin isolated/);

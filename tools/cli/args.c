@@ -1,12 +1,14 @@
-/* Command-line options shared by the sub-commands: each option sets one field of the model
- * description or the training settings, with a one-line error for anything malformed. */
+/* Command-line options shared by the sub-commands. Every setting of the run (model and
+ * training) is a flag named after its field in the settings table (serialize/nl_config.h:
+ * group_size <-> --group-size); `--config FILE` reads a configuration JSON whose fields the
+ * flags then override. The other options (--data, --save, ...) are listed here. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "serialize/nl_model_json.h"
+#include "base/nl_file.h"
 
 static int usage_error(const char *fmt, const char *a, const char *b) {
     fprintf(stderr, "normlab: ");
@@ -20,179 +22,135 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi) {
-        char range[64];
-        snprintf(range, sizeof range, "%ld..%ld", lo, hi);
-        fprintf(stderr, "normlab: %s needs an integer in %s, got '%s'\n", opt, range, s);
+        fprintf(stderr, "normlab: %s must be an integer in %ld..%ld, got '%s'\n", opt, lo, hi, s);
         return EXIT_USAGE;
     }
     *out = (int)v;
     return 0;
 }
 
-static int parse_float(const char *opt, const char *s, float *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || v != v) return usage_error("%s needs a number, got '%s'", opt, s);
-    *out = (float)v;
-    return 0;
-}
+/* Options that are not settings: where to read and write. */
+typedef enum { V_STR, V_INT, V_FLAG } value_kind;
+typedef struct {
+    const char *name;
+    value_kind kind;
+    size_t offset;
+    long lo, hi;
+} plain_option;
 
-static int parse_int_list(const char *opt, const char *s, int *out, int n, long lo, long hi) {
-    const char *p = s;
-    for (int i = 0; i < n; i++) {
-        char item[32];
-        size_t len = strcspn(p, ",");
-        if (len == 0 || len >= sizeof item) return usage_error("%s needs 10 comma-separated integers, got '%s'", opt, s);
-        memcpy(item, p, len);
-        item[len] = '\0';
-        if (parse_int(opt, item, lo, hi, &out[i])) return EXIT_USAGE;
-        p += len;
-        if (i < n - 1) {
-            if (*p != ',') return usage_error("%s needs 10 comma-separated integers, got '%s'", opt, s);
-            p++;
-        }
-    }
-    if (*p) return usage_error("%s needs exactly 10 comma-separated integers, got '%s'", opt, s);
-    return 0;
-}
+#define S(name, member) {name, V_STR, offsetof(cli_options, member), 0, 0}
+static const plain_option plain_options[] = {
+    S("--data", data), S("--save", save), S("--load", load), S("--resume", resume), S("--metrics-out", metrics_out),
+    S("--misclassified", misclassified), S("--in", in), S("--out", out), S("--json", json), S("--config", config),
+    {"--train-limit", V_INT, offsetof(cli_options, train_limit), 1, 60000},
+    {"--test-limit", V_INT, offsetof(cli_options, test_limit), 1, 10000},
+    {"--steps", V_INT, offsetof(cli_options, steps), 1, 100000},
+    {"--by-confidence", V_FLAG, offsetof(cli_options, by_confidence), 0, 0},
+    {"--quiet", V_FLAG, offsetof(cli_options, quiet), 0, 0},
+};
 
-static int layer_index(const char *name) {
-    for (int l = 0; l < NL_NUM_LAYERS; l++)
-        if (!strcmp(nl_layer_names[l], name)) return l;
-    return -1;
-}
-
-/* "P1-c6,C7-C9" or "none" */
-static int parse_skips(const char *s, nl_model_desc *d) {
-    d->n_skips = 0;
-    if (!strcmp(s, "none") || !*s) return 0;
-    const char *p = s;
-    while (*p) {
-        char item[32];
-        size_t len = strcspn(p, ",");
-        if (len == 0 || len >= sizeof item) return usage_error("--skips expects FROM-TO pairs like P1-c6, got '%s'%s", s, "");
-        memcpy(item, p, len);
-        item[len] = '\0';
-        char *dash = strchr(item, '-');
-        if (!dash) return usage_error("--skips expects FROM-TO pairs like P1-c6, got '%s'%s", item, "");
-        *dash = '\0';
-        int from = layer_index(item), to = layer_index(dash + 1);
-        if (from < 0 || to < 0) return usage_error("--skips: unknown layer name in '%s' (layers: C1 C2 c3 P1 C3 ... c10)%s", s, "");
-        if (d->n_skips >= NL_MAX_SKIPS) return usage_error("--skips: at most 8 pairs%s%s", "", "");
-        d->skips[d->n_skips++] = (nl_skip){from, to};
-        p += len;
-        if (*p == ',') p++;
-    }
-    return 0;
-}
-
-static int allowed_opt(const char *const *allowed, const char *opt) {
-    for (; *allowed; allowed++)
+static int allowed_opt(const char *const *allowed, const char *opt, const nl_config_field *f) {
+    char flag[64];
+    if (f) nl_config_flag_name(f, flag, sizeof flag);
+    for (; *allowed; allowed++) {
         if (!strcmp(*allowed, opt)) return 1;
+        if (f && !strcmp(*allowed, flag)) return 1; /* --no-nesterov with --nesterov */
+        if (f && !strcmp(*allowed, f->model ? CLI_MODEL_FLAGS : CLI_TRAIN_FLAGS)) return 1;
+    }
+    return 0;
+}
+
+static int is_bool_text(const char *s) {
+    return s && (!strcmp(s, "0") || !strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "false"));
+}
+
+int cli_has_flag(int argc, char **argv, int first, const char *flag) {
+    for (int i = first; i < argc; i++)
+        if (!strcmp(argv[i], flag)) return 1;
     return 0;
 }
 
 int cli_parse(int argc, char **argv, int first, cli_options *o, const char *const *allowed) {
     memset(o, 0, sizeof *o);
-    nl_train_config_default(&o->cfg);
-    nl_model_desc_default(&o->desc, NL_NORM_BN);
     o->steps = 20;
-    /* --norm and --model pick the description first, so that other model options refine it */
-    const char *norm = NULL, *model = "default";
-    for (int i = first; i < argc - 1; i++) {
-        if (!strcmp(argv[i], "--norm")) norm = argv[i + 1];
-        if (!strcmp(argv[i], "--model")) model = argv[i + 1];
+    nl_config_override *ov = calloc((size_t)(argc > 0 ? argc : 1), sizeof *ov);
+    if (!ov) return usage_error("out of memory%s%s", "", "");
+    int n_ov = 0, rc = 0;
+    for (int i = first; i < argc && !rc; i++) {
+        const char *opt = argv[i];
+        if (strncmp(opt, "--", 2) != 0) {
+            rc = usage_error("unexpected argument '%s'%s", opt, "");
+            break;
+        }
+        int negated = 0;
+        const nl_config_field *f = nl_config_field_by_flag(opt, &negated);
+        const plain_option *po = NULL;
+        for (size_t k = 0; !f && k < sizeof plain_options / sizeof *plain_options; k++)
+            if (!strcmp(plain_options[k].name, opt)) po = &plain_options[k];
+        if (!f && !po) {
+            rc = usage_error("unknown option %s (normlab --help lists them)%s", opt, "");
+            break;
+        }
+        if (!allowed_opt(allowed, opt, f)) {
+            rc = usage_error("option %s is not valid for '%s'", opt, argv[1]);
+            break;
+        }
+        if (f) {
+            /* a boolean takes an optional 0/1/true/false; --no-NAME none */
+            const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+            if (f->type == NL_CF_BOOL && (negated || !is_bool_text(v))) v = NULL;
+            else if (!v) rc = usage_error("%s needs a value%s", opt, "");
+            else i++;
+            ov[n_ov++] = (nl_config_override){f, v, negated};
+            continue;
+        }
+        char *at = (char *)o + po->offset;
+        if (po->kind == V_FLAG) {
+            *(int *)at = 1;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            rc = usage_error("%s needs a value%s", opt, "");
+            break;
+        }
+        const char *v = argv[++i];
+        if (po->kind == V_STR) *(const char **)at = v;
+        else rc = parse_int(opt, v, po->lo, po->hi, (int *)at);
     }
-    nl_norm_kind kind = NL_NORM_BN;
-    if (norm && !nl_norm_parse(norm, &kind)) return usage_error("--norm must be bn, gn or ln, got '%s'%s", norm, "");
-    if (!strcmp(model, "default")) nl_model_desc_default(&o->desc, kind);
-    else if (!strcmp(model, "reference")) nl_model_desc_reference(&o->desc, kind);
-    else return usage_error("--model must be default or reference, got '%s'%s", model, "");
-    /* --model-json FILE (nl_model_json.h): the whole description from a file; the other
-     * model options (--widths, --skips, ...) may still refine it */
-    const char *model_json = NULL;
-    int model_given = 0;
-    for (int i = first; i < argc - 1; i++) {
-        if (!strcmp(argv[i], "--model-json")) model_json = argv[i + 1];
-        if (!strcmp(argv[i], "--model")) model_given = 1;
+    nl_json *file = NULL;
+    if (!rc && o->config) {
+        /* the file alone must make sense: its errors are the file's (exit 1), not the flags' */
+        uint8_t *text = NULL;
+        size_t len = 0;
+        nl_status st;
+        nl_config alone;
+        if (nl_file_read_all(o->config, &text, &len, 1u << 20, &st) ||
+            nl_config_from_json((const char *)text, len, &alone, &st)) {
+            if (st.code != NL_EIO) {
+                char msg[sizeof st.msg];
+                memcpy(msg, st.msg, sizeof msg);
+                nl_fail(&st, st.code, "%.100s: %.150s", o->config, msg);
+            }
+            fprintf(stderr, "normlab: %s\n", st.msg);
+            rc = EXIT_RUNTIME;
+        } else {
+            file = nl_json_parse((const char *)text, len, &st);
+        }
+        free(text);
     }
-    if (model_json && allowed_opt(allowed, "--model-json")) {
-        if (norm || model_given)
-            return usage_error("--model-json describes the whole model: drop --norm%s%s", " and --model", "");
-        nl_status jst;
-        if (nl_model_desc_from_json_file(model_json, &o->desc, &jst)) {
-            fprintf(stderr, "normlab: %s\n", jst.msg);
-            return EXIT_RUNTIME;
+    if (!rc) {
+        nl_status st;
+        if (nl_config_build(file, ov, n_ov, &o->config_all, &st)) {
+            fprintf(stderr, "normlab: %s\n", st.msg);
+            rc = EXIT_USAGE;
         }
     }
-
-    for (int i = first; i < argc; i++) {
-        const char *opt = argv[i];
-        if (strncmp(opt, "--", 2) != 0) return usage_error("unexpected argument '%s'%s", opt, "");
-        if (!allowed_opt(allowed, opt)) return usage_error("option %s is not valid for '%s'", opt, argv[1]);
-        /* flags without a value */
-        if (!strcmp(opt, "--nesterov")) { o->cfg.nesterov = 1; continue; }
-        if (!strcmp(opt, "--no-cycle-momentum")) { o->cfg.cycle_momentum = 0; continue; }
-        if (!strcmp(opt, "--by-confidence")) { o->by_confidence = 1; continue; }
-        if (!strcmp(opt, "--quiet")) { o->quiet = 1; continue; }
-        if (i + 1 >= argc) return usage_error("%s needs a value%s", opt, "");
-        const char *v = argv[++i];
-        int rc = 0;
-        if (!strcmp(opt, "--data")) o->data = v;
-        else if (!strcmp(opt, "--save")) o->save = v;
-        else if (!strcmp(opt, "--load")) o->load = v;
-        else if (!strcmp(opt, "--resume")) o->resume = v;
-        else if (!strcmp(opt, "--metrics-out")) o->metrics_out = v;
-        else if (!strcmp(opt, "--misclassified")) o->misclassified = v;
-        else if (!strcmp(opt, "--norm") || !strcmp(opt, "--model") || !strcmp(opt, "--model-json"))
-            continue; /* handled above */
-        else if (!strcmp(opt, "--in")) o->in = v;
-        else if (!strcmp(opt, "--out")) o->out = v;
-        else if (!strcmp(opt, "--json")) o->json = v;
-        else if (!strcmp(opt, "--epochs")) rc = parse_int(opt, v, 1, 1000, &o->cfg.epochs);
-        else if (!strcmp(opt, "--batch")) rc = parse_int(opt, v, 1, 4096, &o->cfg.batch);
-        else if (!strcmp(opt, "--threads")) rc = parse_int(opt, v, 1, 64, &o->cfg.threads);
-        else if (!strcmp(opt, "--steps")) rc = parse_int(opt, v, 1, 100000, &o->steps);
-        else if (!strcmp(opt, "--seed")) {
-            int seed;
-            rc = parse_int(opt, v, 0, 2147483647L, &seed);
-            o->cfg.seed = (uint64_t)seed;
-        } else if (!strcmp(opt, "--max-lr")) rc = parse_float(opt, v, &o->cfg.max_lr);
-        else if (!strcmp(opt, "--schedule")) {
-            if (!nl_schedule_parse(v, &o->cfg.schedule))
-                return usage_error("--schedule must be onecycle, step or const, got '%s'%s", v, "");
-        } else if (!strcmp(opt, "--l1")) rc = parse_float(opt, v, &o->cfg.l1);
-        else if (!strcmp(opt, "--l2")) rc = parse_float(opt, v, &o->cfg.l2);
-        else if (!strcmp(opt, "--momentum")) rc = parse_float(opt, v, &o->cfg.momentum);
-        else if (!strcmp(opt, "--label-smoothing")) rc = parse_float(opt, v, &o->cfg.label_smoothing);
-        else if (!strcmp(opt, "--pct-start")) rc = parse_float(opt, v, &o->cfg.pct_start);
-        else if (!strcmp(opt, "--div-factor")) rc = parse_float(opt, v, &o->cfg.div_factor);
-        else if (!strcmp(opt, "--final-div-factor")) rc = parse_float(opt, v, &o->cfg.final_div_factor);
-        else if (!strcmp(opt, "--step-epochs")) rc = parse_int(opt, v, 1, 1000, &o->cfg.step_epochs);
-        else if (!strcmp(opt, "--step-gamma")) rc = parse_float(opt, v, &o->cfg.step_gamma);
-        else if (!strcmp(opt, "--crop")) rc = parse_int(opt, v, 0, 16, &o->cfg.aug_crop_pad);
-        else if (!strcmp(opt, "--flip")) rc = parse_int(opt, v, 0, 1, &o->cfg.aug_flip);
-        else if (!strcmp(opt, "--cutout")) rc = parse_int(opt, v, 0, 32, &o->cfg.aug_cutout);
-        else if (!strcmp(opt, "--train-limit")) rc = parse_int(opt, v, 1, 50000, &o->train_limit);
-        else if (!strcmp(opt, "--test-limit")) rc = parse_int(opt, v, 1, 10000, &o->test_limit);
-        else if (!strcmp(opt, "--dropout")) rc = parse_float(opt, v, &o->desc.dropout);
-        else if (!strcmp(opt, "--groups")) rc = parse_int(opt, v, 1, NL_MAX_WIDTH, &o->desc.groups);
-        else if (!strcmp(opt, "--group-size")) {
-            rc = parse_int(opt, v, 1, NL_MAX_WIDTH, &o->desc.group_size);
-            o->desc.groups = 0;
-        } else if (!strcmp(opt, "--widths")) rc = parse_int_list(opt, v, o->desc.width, NL_NUM_BLOCKS, 1, NL_MAX_WIDTH);
-        else if (!strcmp(opt, "--pads")) rc = parse_int_list(opt, v, o->desc.pad, NL_NUM_BLOCKS, 0, 1);
-        else if (!strcmp(opt, "--skips")) rc = parse_skips(v, &o->desc);
-        else return usage_error("unknown option %s%s", opt, "");
-        if (rc) return rc;
-    }
-    nl_status st;
-    if (nl_model_desc_validate(&o->desc, &st) || nl_train_config_validate(&o->cfg, &st)) {
-        fprintf(stderr, "normlab: %s\n", st.msg);
-        return EXIT_USAGE;
-    }
-    return 0;
+    nl_json_free(file);
+    free(ov);
+    o->n_setting_flags = n_ov;
+    o->desc = o->config_all.model;
+    o->cfg = o->config_all.train;
+    return rc;
 }
 
 int cli_load_data(const cli_options *o, nl_cifar *data) {

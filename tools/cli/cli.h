@@ -2,15 +2,25 @@
 #ifndef NL_CLI_H
 #define NL_CLI_H
 
+#include <stdio.h>
+
 #include "nn/nl_model.h"
+#include "serialize/nl_config.h"
 #include "train/nl_train.h"
 
 /* Exit codes: 0 ok, 1 runtime failure (bad file, training diverged), 2 bad command line. */
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
+/* In a command's list of allowed options: every model / every training setting's flag. */
+#define CLI_MODEL_FLAGS "@model"
+#define CLI_TRAIN_FLAGS "@train"
+
 typedef struct {
-    nl_model_desc desc;
-    nl_train_config cfg;
+    nl_config config_all;  /* the run's configuration (--config FILE, then the flags) */
+    nl_model_desc desc;    /* = config_all.model */
+    nl_train_config cfg;   /* = config_all.train */
+    const char *config;    /* --config FILE */
+    int n_setting_flags;   /* how many settings the flags gave */
     const char *data, *save, *load, *metrics_out, *misclassified, *resume;
     const char *in, *out, *json;  /* export / import / describe / predict (cmd_interop.c) */
     int train_limit, test_limit; /* 0 = whole set */
@@ -20,11 +30,18 @@ typedef struct {
 } cli_options;
 
 /* Parses argv[first..] into o (after filling defaults). Prints a one-line error and returns
- * EXIT_USAGE on a bad option; returns 0 on success. allowed: option names accepted. */
+ * EXIT_USAGE on a bad option (EXIT_RUNTIME on a bad --config file); returns 0 on success.
+ * allowed: option names accepted, CLI_MODEL_FLAGS / CLI_TRAIN_FLAGS for whole sections. */
 int cli_parse(int argc, char **argv, int first, cli_options *o, const char *const *allowed);
+/* Whether argv[first..] contains flag. */
+int cli_has_flag(int argc, char **argv, int first, const char *flag);
 void cli_print_usage(FILE *f);
+/* One entry per setting of the table: flag, value, help (cmd_config.c). */
+void cli_print_settings_help(FILE *f);
 
 int cmd_train(int argc, char **argv);
+/* normlab config [flags] [--schema]: the full configuration JSON (or the settings table). */
+int cmd_config(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

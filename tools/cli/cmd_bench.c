@@ -11,9 +11,9 @@
 #include "cli.h"
 #include "nn/kernels/nl_kernels.h"
 #include "base/nl_rng.h"
+#include "base/nl_thread_pool.h"
 
-static const char *const bench_options[] = {"--norm", "--model", "--batch", "--steps", "--threads", "--groups",
-                                            "--group-size", "--widths", "--pads", "--skips", "--model-json", NULL};
+static const char *const bench_options[] = {CLI_MODEL_FLAGS, "--batch", "--steps", "--threads", "--config", NULL};
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -69,10 +69,8 @@ int cmd_bench(int argc, char **argv) {
         free(args);
         return EXIT_USAGE;
     }
-    /* the speed figures use the reference network unless --model says otherwise */
-    int has_model = 0;
-    for (int i = 2; i < argc; i++)
-        has_model |= argv[i][0] == '-' && (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--model-json"));
+    /* the speed figures use the reference network unless --preset or --config say otherwise */
+    int has_model = cli_has_flag(argc, argv, 2, "--preset") || cli_has_flag(argc, argv, 2, "--config");
     int rc = cli_parse(argc, argv, 2, &o, bench_options);
     free(args); /* the options point into the original argv */
     if (rc) return rc;
@@ -133,7 +131,8 @@ int cmd_bench(int argc, char **argv) {
     printf("{\"tool\": \"normlab-native\", \"norm\": \"%s\", \"isa\": \"%s\", \"batch\": %d, \"steps\": %d, "
            "\"threads\": %d, \"repeats\": %d, \"images_per_sec\": %.1f, \"images_per_sec_best\": %.1f, "
            "\"gflops\": %.2f, \"forward_macs\": %.0f, \"params\": %zu, \"runs\": [",
-           nl_norm_name(o.desc.norm), nl_kernels()->isa, o.cfg.batch, o.steps, o.cfg.threads, repeats, ips,
+           nl_norm_name(o.desc.norm), nl_kernels()->isa, o.cfg.batch, o.steps,
+           o.cfg.threads ? o.cfg.threads : nl_thread_pool_available_cores(), repeats, ips,
            sorted[repeats - 1], ips * 3.0 * macs * 2.0 / 1e9, macs, nl_trainer_layout(t)->n_params);
     for (int rep = 0; rep < repeats; rep++) printf("%s%.1f", rep ? ", " : "", runs[rep]);
     printf("]}\n");

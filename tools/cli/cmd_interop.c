@@ -20,12 +20,6 @@ static int runtime_error(const nl_status *st) {
     return EXIT_RUNTIME;
 }
 
-static int has_opt(int argc, char **argv, const char *opt) {
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], opt)) return 1;
-    return 0;
-}
-
 /* ---- export ---- */
 static const char *const export_options[] = {"--load", "--out", "--json", "--threads", NULL};
 
@@ -38,7 +32,7 @@ int cmd_export(int argc, char **argv) {
         return EXIT_USAGE;
     }
     nl_status st;
-    nl_trainer *t = nl_checkpoint_load_file(o.load, has_opt(argc, argv, "--threads") ? o.cfg.threads : 0, &st);
+    nl_trainer *t = nl_checkpoint_load_file(o.load, cli_has_flag(argc, argv, 2, "--threads") ? o.cfg.threads : 0, &st);
     if (!t) return runtime_error(&st);
     rc = 0;
     if (nl_safetensors_export_file(t, o.out, &st)) rc = runtime_error(&st);
@@ -53,10 +47,7 @@ int cmd_export(int argc, char **argv) {
 }
 
 /* ---- import ---- */
-static const char *const import_options[] = {
-    "--in", "--json", "--save", "--threads", "--epochs", "--batch", "--max-lr", "--schedule", "--l1", "--l2",
-    "--seed", "--momentum", "--nesterov", "--label-smoothing", "--pct-start", "--div-factor", "--final-div-factor",
-    "--no-cycle-momentum", "--step-epochs", "--step-gamma", "--crop", "--flip", "--cutout", NULL};
+static const char *const import_options[] = {"--in", "--json", "--save", CLI_TRAIN_FLAGS, NULL};
 
 int cmd_import(int argc, char **argv) {
     cli_options o;
@@ -69,7 +60,8 @@ int cmd_import(int argc, char **argv) {
     nl_status st;
     nl_model_desc d;
     if (o.json && nl_model_desc_from_json_file(o.json, &d, &st)) return runtime_error(&st);
-    nl_trainer *t = nl_safetensors_import_file(o.in, o.json ? &d : NULL, &o.cfg, &st);
+    /* without training flags: the file's own configuration (or the defaults for its norm) */
+    nl_trainer *t = nl_safetensors_import_file(o.in, o.json ? &d : NULL, o.n_setting_flags ? &o.cfg : NULL, &st);
     if (!t) return runtime_error(&st);
     rc = 0;
     if (nl_checkpoint_save_file(t, o.save, &st)) {
@@ -84,9 +76,7 @@ int cmd_import(int argc, char **argv) {
 }
 
 /* ---- describe ---- */
-static const char *const describe_options[] = {"--norm", "--model",  "--groups", "--group-size", "--widths",
-                                               "--pads", "--skips",  "--dropout", "--model-json", "--load",
-                                               "--in",   "--out",    NULL};
+static const char *const describe_options[] = {CLI_MODEL_FLAGS, "--config", "--load", "--in", "--out", NULL};
 
 int cmd_describe(int argc, char **argv) {
     cli_options o;
@@ -137,7 +127,7 @@ int cmd_predict(int argc, char **argv) {
         return EXIT_USAGE;
     }
     nl_status st;
-    nl_trainer *t = nl_checkpoint_load_file(o.load, has_opt(argc, argv, "--threads") ? o.cfg.threads : 0, &st);
+    nl_trainer *t = nl_checkpoint_load_file(o.load, cli_has_flag(argc, argv, 2, "--threads") ? o.cfg.threads : 0, &st);
     if (!t) return runtime_error(&st);
     nl_cifar data;
     if ((rc = cli_load_data(&o, &data))) {

@@ -54,8 +54,7 @@ void cli_print_eval(FILE *f, const nl_eval_result *r, const nl_cifar *data) {
     }
 }
 
-static const char *const summary_options[] = {"--norm", "--model", "--groups", "--group-size", "--widths",
-                                              "--pads", "--skips", "--dropout", "--model-json", NULL};
+static const char *const summary_options[] = {CLI_MODEL_FLAGS, "--config", NULL};
 
 int cmd_summary(int argc, char **argv) {
     cli_options o;

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "base/nl_buf.h"
 #include "base/nl_file.h"
+#include "base/nl_thread_pool.h"
 #include "serialize/nl_checkpoint.h"
 
 static volatile sig_atomic_t interrupted = 0;
@@ -44,32 +46,9 @@ static void draw_progress(const nl_progress *p, int epochs, double img_s, double
     fflush(stderr);
 }
 
-/* The metrics file is rewritten whole each epoch (atomically), so it is never half-written. */
-typedef struct {
-    char *text;
-    size_t len, cap;
-} text_buf;
-
-static void append_line(text_buf *b, const char *line) {
-    size_t n = strlen(line);
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *t = realloc(b->text, cap);
-        if (!t) return;
-        b->text = t;
-        b->cap = cap;
-    }
-    memcpy(b->text + b->len, line, n + 1);
-    b->len += n;
-}
-
-static const char *const train_options[] = {
-    "--data", "--norm", "--model", "--epochs", "--batch", "--max-lr", "--schedule", "--l1", "--l2", "--seed",
-    "--threads", "--save", "--metrics-out", "--resume", "--momentum", "--nesterov", "--label-smoothing",
-    "--pct-start", "--div-factor", "--final-div-factor", "--no-cycle-momentum", "--step-epochs", "--step-gamma",
-    "--crop", "--flip", "--cutout", "--train-limit", "--test-limit", "--dropout", "--groups", "--group-size",
-    "--widths", "--pads", "--skips", "--quiet", "--model-json", NULL};
+static const char *const train_options[] = {CLI_MODEL_FLAGS, CLI_TRAIN_FLAGS, "--config", "--data", "--save",
+                                            "--metrics-out", "--resume", "--train-limit", "--test-limit", "--quiet",
+                                            NULL};
 
 int cmd_train(int argc, char **argv) {
     cli_options o;
@@ -107,11 +86,19 @@ int cmd_train(int argc, char **argv) {
     const nl_model_layout *L = nl_trainer_layout(t);
     int tty = isatty(fileno(stderr)) && !o.quiet;
     if (!o.quiet)
-        fprintf(stderr, "normlab: %s model, %zu parameters, %d train / %d test images, %d epochs of %d steps, %d thread%s\n",
-                nl_norm_name(L->desc.norm), L->n_params, data.train.n, data.test.n, cfg->epochs,
-                data.train.n >= cfg->batch ? data.train.n / cfg->batch : 1, cfg->threads, cfg->threads > 1 ? "s" : "");
+    {
+        const nl_cifar_set *val = nl_trainer_val_set(t);
+        nl_progress p0;
+        nl_trainer_progress(t, &p0);
+        char threads[32];
+        if (cfg->threads) snprintf(threads, sizeof threads, "%d thread%s", cfg->threads, cfg->threads > 1 ? "s" : "");
+        else snprintf(threads, sizeof threads, "all %d cores", nl_thread_pool_available_cores());
+        fprintf(stderr, "normlab: %s model, %zu parameters, %d train / %d validation / %d test images, %d epochs of %d steps, %s\n",
+                nl_norm_name(L->desc.norm), L->n_params, nl_trainer_train_count(t), val ? val->n : 0, data.test.n,
+                cfg->epochs, p0.steps_per_epoch, threads);
+    }
     signal(SIGINT, on_sigint);
-    text_buf metrics = {0};
+    nl_buf metrics = {0};
     double run_start = now_seconds(), epoch_start = run_start, train_seconds = 0.0;
     long epoch_images = 0;
     nl_progress p;
@@ -143,21 +130,37 @@ int cmd_train(int argc, char **argv) {
             rc = EXIT_RUNTIME;
             break;
         }
+        /* the validation split, when held out (the figure to tune on: the test set is not) */
+        const nl_cifar_set *val_set = nl_trainer_val_set(t);
+        nl_eval_result vev = {0};
+        if (val_set && nl_trainer_evaluate(t, val_set, &vev, &st)) {
+            if (tty) fputc('\n', stderr);
+            fprintf(stderr, "normlab: %s\n", st.msg);
+            nl_eval_result_free(&ev);
+            rc = EXIT_RUNTIME;
+            break;
+        }
         double ips = epoch_seconds > 0 ? (double)p.steps_per_epoch * cfg->batch / epoch_seconds : 0.0;
-        char line[512];
-        snprintf(line, sizeof line,
-                 "{\"epoch\": %d, \"train_loss\": %.6f, \"train_acc\": %.6f, \"test_loss\": %.6f, \"test_acc\": %.6f, "
-                 "\"lr\": %.8g, \"seconds\": %.3f, \"images_per_sec\": %.1f, \"norm\": \"%s\", \"params\": %zu}\n",
-                 p.epoch + 1, p.epoch_loss, p.epoch_acc, ev.loss, ev.acc, p.lr, epoch_seconds, ips,
-                 nl_norm_name(L->desc.norm), L->n_params);
-        append_line(&metrics, line);
+        char val_json[96] = "", val_text[64] = "";
+        if (val_set) {
+            snprintf(val_json, sizeof val_json, ", \"val_loss\": %.6f, \"val_acc\": %.6f", vev.loss, vev.acc);
+            snprintf(val_text, sizeof val_text, "  val loss %.4f acc %5.2f%%", vev.loss, 100.0 * vev.acc);
+        }
+        nl_buf_printf(&metrics,
+                      "{\"epoch\": %d, \"train_loss\": %.6f, \"train_acc\": %.6f%s, \"test_loss\": %.6f, "
+                      "\"test_acc\": %.6f, \"lr\": %.8g, \"seconds\": %.3f, \"images_per_sec\": %.1f, \"norm\": \"%s\", "
+                      "\"params\": %zu}\n",
+                      p.epoch + 1, p.epoch_loss, p.epoch_acc, val_json, ev.loss, ev.acc, p.lr, epoch_seconds, ips,
+                      nl_norm_name(L->desc.norm), L->n_params);
         if (tty) fputc('\r', stderr);
         if (!o.quiet)
-            fprintf(stderr, "epoch %2d/%d  train loss %.4f acc %5.2f%%  test loss %.4f acc %5.2f%%  lr %.4g  %.1fs  %.0f img/s%*s\n",
-                    p.epoch + 1, cfg->epochs, p.epoch_loss, 100.0 * p.epoch_acc, ev.loss, 100.0 * ev.acc, p.lr,
-                    epoch_seconds, ips, 10, "");
+            fprintf(stderr, "epoch %2d/%d  train loss %.4f acc %5.2f%%%s  test loss %.4f acc %5.2f%%  lr %.4g  %.1fs  %.0f img/s%*s\n",
+                    p.epoch + 1, cfg->epochs, p.epoch_loss, 100.0 * p.epoch_acc, val_text, ev.loss, 100.0 * ev.acc,
+                    p.lr, epoch_seconds, ips, 10, "");
         nl_eval_result_free(&ev);
-        if (o.metrics_out && nl_file_write_atomic(o.metrics_out, metrics.text, metrics.len, &st))
+        nl_eval_result_free(&vev);
+        if (o.metrics_out && metrics.oom) fprintf(stderr, "normlab: warning: out of memory for the metrics\n");
+        else if (o.metrics_out && nl_file_write_atomic(o.metrics_out, nl_buf_text(&metrics), metrics.len, &st))
             fprintf(stderr, "normlab: warning: %s\n", st.msg);
         if (o.save && nl_checkpoint_save_file(t, o.save, &st)) fprintf(stderr, "normlab: warning: %s\n", st.msg);
         nl_trainer_progress(t, &p);
@@ -175,7 +178,7 @@ int cmd_train(int argc, char **argv) {
     if (!o.quiet && !rc && !interrupted)
         fprintf(stderr, "normlab: done in %.1fs (%.1fs training)%s%s\n", now_seconds() - run_start, train_seconds,
                 o.save ? ", checkpoint " : "", o.save ? o.save : "");
-    free(metrics.text);
+    nl_buf_free(&metrics);
     nl_trainer_free(t);
     nl_cifar_free(&data);
     return rc ? rc : (interrupted ? EXIT_RUNTIME : 0);

@@ -7,29 +7,28 @@
 void cli_print_usage(FILE *f) {
     fputs("usage: normlab <command> [options]\n"
           "commands:\n"
-          "  train    --data PATH --norm bn|gn|ln [--epochs 20] [--batch 128] [--max-lr X]\n"
-          "           [--schedule onecycle|step|const] [--l1 X] [--l2 X] [--seed N] [--threads N]\n"
-          "           [--save FILE] [--metrics-out FILE] [--resume FILE] and the model/training options below\n"
+          "  train    --data PATH [--config FILE] [settings] [--save FILE] [--metrics-out FILE] [--resume FILE]\n"
+          "           [--train-limit N] [--test-limit N] [--quiet]\n"
+          "  config   [--config FILE] [settings]   the full configuration JSON (for train --config FILE)\n"
+          "  config   --schema                     the settings table as JSON\n"
           "  eval     --data PATH --load FILE [--misclassified OUT.png] [--by-confidence] [--threads N]\n"
-          "  summary  [--norm bn|gn|ln] [model options]   parameter and receptive-field tables\n"
-          "  bench    [--norm bn|gn|ln] [--batch 128] [--steps 20] [--threads N] [--repeats R]\n"
+          "  summary  [--config FILE] [model settings]   parameter and receptive-field tables\n"
+          "  bench    [model settings] [--batch 128] [--steps 20] [--threads N] [--repeats R]\n"
           "           [--isa avx512|wasmsimd|scalar]   training speed on random data (JSON)\n"
           "  export   --load CKPT --out FILE.safetensors [--json MODEL.json]   weights for PyTorch\n"
-          "  import   --in FILE.safetensors [--json MODEL.json] --save CKPT [training options]\n"
-          "  describe [--norm bn|gn|ln] [model options] [--load CKPT | --in FILE.safetensors] [--out FILE.json]\n"
+          "  import   --in FILE.safetensors [--json MODEL.json] --save CKPT [training settings]\n"
+          "  describe [--config FILE] [model settings] [--load CKPT | --in FILE.safetensors] [--out FILE.json]\n"
           "  predict  --load CKPT --data PATH [--test-limit N] [--out LOGITS.f32]   logits of the test images\n"
           "  plot     --metrics A.jsonl[,B.jsonl...] [--labels BN,GN,...] --out FILE.png [--title T]\n"
           "           loss, accuracy, gap and learning-rate curves of train --metrics-out files\n"
           "  confusion --data PATH --load FILE --out FILE.png [--threads N]   test-set confusion matrix\n"
           "  weights  --load CKPT [--threshold 1e-3]   share of near-zero weights, L1/L2 norms (JSON)\n"
-          "model options: --model default|reference --groups N --group-size N --widths a,b,...(10)\n"
-          "               --pads p,p,...(10) --skips FROM-TO,... (layer names, e.g. P1-c6,C7-C9) --dropout P\n"
-          "               --model-json FILE (a description written by describe/export; train, summary, bench)\n"
-          "training options: --momentum X --nesterov --label-smoothing X --pct-start X --div-factor X\n"
-          "               --final-div-factor X --no-cycle-momentum --step-epochs N --step-gamma X\n"
-          "               --crop N --flip 0|1 --cutout N --train-limit N --test-limit N --quiet\n"
-          "PATH is cifar-10-binary.tar.gz as downloaded, or the extracted cifar-10-batches-bin/ folder.\n",
+          "PATH is cifar-10-binary.tar.gz as downloaded, or the extracted cifar-10-batches-bin/ folder.\n"
+          "--config FILE reads a configuration JSON (normlab config writes one; a model description from\n"
+          "describe/export works too); flags given with it override its fields.\n"
+          "settings (the fields of the configuration JSON, model ones first):\n",
           f);
+    cli_print_settings_help(f);
 }
 
 int main(int argc, char **argv) {
@@ -39,6 +38,7 @@ int main(int argc, char **argv) {
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "train")) return cmd_train(argc, argv);
+    if (!strcmp(cmd, "config")) return cmd_config(argc, argv);
     if (!strcmp(cmd, "eval")) return cmd_eval(argc, argv);
     if (!strcmp(cmd, "summary")) return cmd_summary(argc, argv);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc, argv);
@@ -49,6 +49,6 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "plot")) return cmd_plot(argc, argv);
     if (!strcmp(cmd, "confusion")) return cmd_confusion(argc, argv);
     if (!strcmp(cmd, "weights")) return cmd_weights(argc, argv);
-    fprintf(stderr, "normlab: unknown command '%s' (try: train, eval, summary, bench, export, import, describe, predict, plot, confusion, weights; --help for options)\n", cmd);
+    fprintf(stderr, "normlab: unknown command '%s' (try: train, config, eval, summary, bench, export, import, describe, predict, plot, confusion, weights; --help for options)\n", cmd);
     return EXIT_USAGE;
 }

@@ -70,8 +70,9 @@ def _is_int(v):
 
 
 def parse_desc(desc):
-    """A full description dict from a JSON string, a dict or a path to a .json file; checks it
-    as the C core does (nl_model_desc_from_json + nl_model_desc_validate)."""
+    """A full description dict from a JSON string, a dict or a path to a .json file (a model
+    description, or a run configuration written by `normlab config`, whose model part is read);
+    checks it as the C core does (nl_model_desc_from_json + nl_model_desc_validate)."""
     if isinstance(desc, (str, bytes)) and not str(desc).lstrip().startswith("{") and os.path.exists(desc):
         with open(desc, "r", encoding="utf-8") as f:
             desc = f.read()
@@ -82,8 +83,17 @@ def parse_desc(desc):
             raise ModelJSONError("model JSON: %s" % e)
     if not isinstance(desc, dict):
         raise ModelJSONError("model JSON: the top level must be an object")
+    if desc.get("format") == "normlab-config":
+        # a run configuration (normlab config, checkpoints, the "normlab_config" metadata):
+        # its model part; the training settings do not concern PyTorch
+        if desc.get("preset", "default") != "default" and not all(k in desc for k in ("widths", "pads", "skips")):
+            raise ModelJSONError("model JSON: a configuration with preset %r must give widths, pads and skips "
+                                 "(normlab config writes them)" % desc.get("preset"))
+        desc = {k: v for k, v in desc.items() if k in DEFAULTS or k in ("norm", "layout", "version")}
+        desc["format"] = "normlab-model"
+        desc.setdefault("norm", "bn")
     if desc.get("format") != "normlab-model":
-        raise ModelJSONError('model JSON: format must be "normlab-model"')
+        raise ModelJSONError('model JSON: format must be "normlab-model" (or "normlab-config")')
     if desc.get("version") != 1:
         raise ModelJSONError("model JSON: version %r is not supported (this code reads version 1)" % desc.get("version"))
     if desc.get("norm") not in NORMS:

@@ -1,9 +1,17 @@
 // The learning-rate schedules of the core (core/train/schedule.c), so the page can draw the planned
 // LR curve before training starts. OneCycle is PyTorch's OneCycleLR (cosine annealing, two
-// phases); step multiplies by gamma every stepEpochs epochs; const keeps the LR. Pure.
+// phases); step multiplies by step_gamma every step_epochs epochs; const keeps the LR.
+// Settings use the configuration's names (max_lr, pct_start, ...; the page's run objects'
+// names, maxLr, ..., are accepted too); parameters left out take the core's defaults from
+// the settings table (lib/settings.js). tests/node/web_schedule.test.mjs checks this against
+// the LR the core reports. Pure.
+import { configFromView, scheduleDefaults } from './settings.js';
 
-/** Core defaults of the schedule parameters the page does not expose. */
-export const SCHEDULE_DEFAULTS = { pctStart: 0.25, divFactor: 25, finalDivFactor: 1e4, stepEpochs: 8, stepGamma: 0.1 };
+/** Configuration names, whichever form s came in. */
+function asConfig(s) {
+  if ('maxLr' in s || 'stepEpochs' in s) return configFromView({ settings: s });
+  return s;
+}
 
 function annealCos(start, end, pct) {
   return end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
@@ -25,26 +33,27 @@ export function stepsPerEpoch(trainSize, batch) {
 
 /**
  * The learning rate of optimiser step `step` (0-based).
- * @param {{schedule: string, maxLr: number, pctStart?: number, divFactor?: number, finalDivFactor?: number, stepEpochs?: number, stepGamma?: number}} s
+ * @param {{schedule: string, max_lr: number, pct_start?: number, div_factor?: number, final_div_factor?: number, step_epochs?: number, step_gamma?: number}} s
  * @param {number} step @param {number} totalSteps @param {number} spe steps per epoch
  */
 export function lrAt(s, step, totalSteps, spe) {
-  const o = { ...SCHEDULE_DEFAULTS, ...s };
+  const c = asConfig(s);
+  const o = { ...scheduleDefaults(c.norm), ...c };
   if (o.schedule === 'onecycle') {
-    const initial = o.maxLr / o.divFactor;
-    return oneCycle(step, totalSteps, o.pctStart, initial, o.maxLr, initial / o.finalDivFactor);
+    const initial = o.max_lr / o.div_factor;
+    return oneCycle(step, totalSteps, o.pct_start, initial, o.max_lr, initial / o.final_div_factor);
   }
   if (o.schedule === 'step') {
     const epoch = spe > 0 ? Math.floor(step / spe) : 0;
-    return o.maxLr * o.stepGamma ** Math.floor(epoch / o.stepEpochs);
+    return o.max_lr * o.step_gamma ** Math.floor(epoch / o.step_epochs);
   }
-  return o.maxLr;
+  return o.max_lr;
 }
 
 /**
  * The planned LR curve as [epoch position, lr] points (the position after each step, as the
  * page records them), thinned to about maxPoints.
- * @param {object} s settings (schedule, maxLr, epochs, batch, ...) @param {number} trainSize
+ * @param {object} s settings (schedule, max_lr, epochs, batch, ...) @param {number} trainSize
  * @param {number} [maxPoints]
  * @returns {Array<[number, number]>}
  */

@@ -1,13 +1,18 @@
-// Playground settings: the form's fields, their validation (with messages a student can act
-// on), the conversion to the Wasm API's {model, settings}, and the URL hash that makes a
-// configuration shareable. Pure: no DOM, runs in Node tests too.
+// Playground settings: the form's fields, built from the core's settings table (the schema
+// the Wasm module exports: types, ranges, defaults per norm, help texts), their validation
+// (with messages a student can act on), the conversion to the configuration JSON of the Wasm
+// API, and the URL hash that makes a configuration shareable. Pure apart from loading the
+// schema: in a page, this module asks a short-lived worker for it at start-up (top-level
+// await, so every importer sees the fields filled in); Node tests call setSchema.
 
 /**
  * @typedef {object} Field
- * @property {string} key   name in the form and in the API
+ * @property {string} key   name in the form (and of the page's run objects)
+ * @property {string} name  the configuration field (core/serialize/nl_config.h)
  * @property {string} url   name in the URL hash
  * @property {'enum'|'int'|'num'|'bool'|'seed'} type
  * @property {string} label
+ * @property {string} [help] from the schema
  * @property {string[]} [options]
  * @property {number} [min] @property {number} [max]
  * @property {boolean} [minOpen] min itself is not allowed
@@ -15,29 +20,39 @@
  * @property {boolean} [local] kept out of the URL (machine-specific)
  */
 
-/** @type {Field[]} */
-export const FIELDS = [
-  { key: 'norm', url: 'norm', type: 'enum', label: 'Normalization', options: ['bn', 'gn', 'ln'] },
-  { key: 'groups', url: 'groups', type: 'enum', label: 'GN groups', options: ['0', '2', '4'] },
-  { key: 'epochs', url: 'epochs', type: 'int', label: 'Epochs', min: 1, max: 1000 },
-  { key: 'batch', url: 'batch', type: 'int', label: 'Batch size', min: 1, max: 1024 },
-  { key: 'maxLr', url: 'lr', type: 'num', label: 'Max LR', min: 0, minOpen: true, max: 10 },
-  { key: 'schedule', url: 'sched', type: 'enum', label: 'Schedule', options: ['onecycle', 'step', 'const'] },
-  { key: 'l1', url: 'l1', type: 'num', label: 'L1', min: 0, max: 1, maxOpen: true },
-  { key: 'l2', url: 'l2', type: 'num', label: 'L2', min: 0, max: 1, maxOpen: true },
-  { key: 'augCrop', url: 'crop', type: 'bool', label: 'Random crop' },
-  { key: 'augFlip', url: 'flip', type: 'bool', label: 'Horizontal flip' },
-  { key: 'augCutout', url: 'cutout', type: 'bool', label: 'Cutout' },
-  { key: 'seed', url: 'seed', type: 'seed', label: 'Seed' },
+/** The form's fields: which configuration field each edits, its URL name and label. */
+const FORM = [
+  { key: 'norm', name: 'norm', url: 'norm', label: 'Normalization' },
+  // the page offers a few group counts rather than any divisor of every width
+  { key: 'groups', name: 'groups', url: 'groups', label: 'GN groups', options: ['0', '2', '4'] },
+  { key: 'epochs', name: 'epochs', url: 'epochs', label: 'Epochs' },
+  { key: 'batch', name: 'batch', url: 'batch', label: 'Batch size' },
+  { key: 'maxLr', name: 'max_lr', url: 'lr', label: 'Max LR' },
+  { key: 'schedule', name: 'schedule', url: 'sched', label: 'Schedule' },
+  { key: 'l1', name: 'l1', url: 'l1', label: 'L1' },
+  { key: 'l2', name: 'l2', url: 'l2', label: 'L2' },
+  // crop and cutout are on/off toggles here: on = the sizes below
+  { key: 'augCrop', name: 'crop', url: 'crop', label: 'Random crop', toggle: true },
+  { key: 'augFlip', name: 'flip', url: 'flip', label: 'Horizontal flip' },
+  { key: 'augCutout', name: 'cutout', url: 'cutout', label: 'Cutout', toggle: true },
+  { key: 'seed', name: 'seed', url: 'seed', label: 'Seed' },
   // not in shared links: it depends on the machine, and results do not depend on it
-  { key: 'threads', url: 'threads', type: 'int', label: 'Threads', min: 1, max: 64, local: true },
+  { key: 'threads', name: 'threads', url: 'threads', label: 'Threads', local: true },
 ];
 
-export const FIELD_BY_KEY = Object.fromEntries(FIELDS.map((f) => [f.key, f]));
-const FIELD_BY_URL = new Map(FIELDS.map((f) => [f.url, f]));
+/** @type {Field[]} filled in place from the schema (so importers may hold the array) */
+export const FIELDS = [];
+/** @type {Record<string, Field>} */
+export const FIELD_BY_KEY = {};
+const FIELD_BY_URL = new Map();
 
-/** Crop padding and cutout size used when the toggles are on. */
-export const CROP_PAD = 4;
+/** The schema as the module gave it, and its fields by configuration name. */
+let SCHEMA = null;
+let BY_NAME = {};
+
+/** Crop padding used when the toggle is on: the core's default (set from the schema). */
+export let CROP_PAD = 0;
+/** Cutout size used when the toggle is on (the core's default is off, so the page picks one). */
 export const CUTOUT_SIZE = 8;
 /** Batches larger than this get a memory warning (training takes ~1.5 MB per image of a batch). */
 export const MEMORY_BATCH = 256;
@@ -49,29 +64,92 @@ export function formatMemory(batch) {
 /** More epochs than this get a warning (they take long on the full data set). */
 export const LONG_EPOCHS = 20;
 
-export const SCHEDULE_NAMES = { onecycle: 'OneCycle', step: 'Step (x0.1 every 8 epochs)', const: 'Constant' };
+/** Display names of the schedules (the step one says its parameters, from the schema). */
+export const SCHEDULE_NAMES = { onecycle: 'OneCycle', step: 'Step', const: 'Constant' };
+
+/** The page's run objects name some fields differently from the configuration (app.js reads them). */
+const VIEW_NAME = { crop: 'augCrop', flip: 'augFlip', cutout: 'augCutout' };
+const camel = (s) => s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+const viewName = (name) => VIEW_NAME[name] || camel(name);
 
 /**
- * Default raw values (strings and booleans, as the form holds them).
+ * Installs the settings table (NormLab.schema(): {fields: [{name, type, min, max, min_open,
+ * max_open, options, default, defaults, presets, help}, ...]}) and builds the form fields.
+ * @param {{fields: object[]}} schema
+ */
+export function setSchema(schema) {
+  if (!schema || !Array.isArray(schema.fields)) throw new Error('settings: not a settings schema');
+  SCHEMA = schema;
+  BY_NAME = Object.fromEntries(schema.fields.map((f) => [f.name, f]));
+  FIELDS.length = 0;
+  for (const k of Object.keys(FIELD_BY_KEY)) delete FIELD_BY_KEY[k];
+  FIELD_BY_URL.clear();
+  for (const form of FORM) {
+    const s = BY_NAME[form.name];
+    if (!s) throw new Error(`settings: the engine has no setting '${form.name}'`);
+    /** @type {Field} */
+    const f = { key: form.key, name: form.name, url: form.url, label: form.label, help: s.help };
+    if (form.local) f.local = true;
+    if (form.toggle || s.type === 'bool') f.type = 'bool';
+    else if (form.options || s.type === 'enum') {
+      f.type = 'enum';
+      f.options = form.options || s.options;
+    } else if (s.type === 'seed') f.type = 'seed';
+    else {
+      f.type = s.type === 'int' ? 'int' : 'num';
+      f.min = s.min;
+      f.max = s.max;
+      if (s.min_open) f.minOpen = true;
+      if (s.max_open) f.maxOpen = true;
+    }
+    FIELDS.push(f);
+    FIELD_BY_KEY[f.key] = f;
+    FIELD_BY_URL.set(f.url, f);
+  }
+  CROP_PAD = BY_NAME.crop.default;
+  const d = scheduleDefaults();
+  SCHEDULE_NAMES.step = `Step (x${d.step_gamma} every ${d.step_epochs} epochs)`;
+}
+
+/** The installed schema (null before setSchema). */
+export function schema() {
+  return SCHEMA;
+}
+
+function need() {
+  if (!SCHEMA) throw new Error('settings: the settings table of the engine is not loaded');
+}
+
+/** A field's default for a norm (the table may differ per norm). */
+function defaultOf(name, norm = 'bn') {
+  need();
+  const s = BY_NAME[name];
+  return s.defaults ? s.defaults[norm] : s.default;
+}
+
+/** Defaults of the schedule parameters the page does not expose (lrAt uses them). */
+export function scheduleDefaults(norm = 'bn') {
+  const out = {};
+  for (const n of ['pct_start', 'div_factor', 'final_div_factor', 'step_epochs', 'step_gamma']) out[n] = defaultOf(n, norm);
+  return out;
+}
+
+/**
+ * Default raw values (strings and booleans, as the form holds them), for a norm (the core
+ * keeps per-norm defaults: picking GN gives the GN recipe).
  * @param {{threads?: number}} [ctx] threads: the default thread count of this machine
+ * @param {'bn'|'gn'|'ln'} [norm]
  * @returns {Record<string, string|boolean>}
  */
-export function defaults(ctx = {}) {
-  return {
-    norm: 'bn',
-    groups: '0',
-    epochs: '10',
-    batch: '128',
-    maxLr: '0.1',
-    schedule: 'onecycle',
-    l1: '0',
-    l2: '0.0005',
-    augCrop: true,
-    augFlip: true,
-    augCutout: false,
-    seed: '1',
-    threads: String(ctx.threads || 1),
-  };
+export function defaults(ctx = {}, norm = 'bn') {
+  if (!SCHEMA) return {}; // no engine: the page says so; nothing can run anyway
+  const out = {};
+  for (const f of FIELDS) {
+    const d = f.key === 'norm' ? norm : defaultOf(f.name, norm);
+    out[f.key] = f.type === 'bool' ? Boolean(d) : String(d);
+  }
+  out.threads = String(ctx.threads || 1);
+  return out;
 }
 
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -96,8 +174,6 @@ function rangeText(f) {
   return `${lo} and ${hi}`;
 }
 
-const MAX_SEED = (1n << 64n) - 1n;
-
 /**
  * Validates one raw field value.
  * @param {Field} f @param {unknown} raw @param {{maxThreads?: number}} ctx
@@ -117,7 +193,7 @@ export function parseField(f, raw, ctx = {}) {
       const s = String(raw ?? '').trim();
       if (s === '') return { error: 'Required' };
       if (!/^\d+$/.test(s)) return { error: 'Use a whole number (0 or more)' };
-      if (BigInt(s) > MAX_SEED) return { error: 'At most 2^64 - 1' };
+      if (BigInt(s) > BigInt(BY_NAME.seed.max)) return { error: 'At most 2^64 - 1' };
       return { value: String(BigInt(s)) };
     }
     case 'int': {
@@ -165,6 +241,7 @@ export function validate(raw, ctx = {}) {
   const values = {};
   const errors = {};
   const warnings = {};
+  if (!SCHEMA) errors.norm = 'The training engine is not loaded';
   for (const f of FIELDS) {
     const r = parseField(f, raw[f.key], ctx);
     if (r.error) errors[f.key] = r.error;
@@ -186,42 +263,77 @@ export function validate(raw, ctx = {}) {
 }
 
 /**
- * The Wasm API's arguments for validated values.
+ * The configuration (Wasm API, `normlab train --config`) for validated values: only what
+ * the form sets; the core fills in the rest with its defaults for the norm.
+ * @param {Record<string, any>} v validated values @param {'bn'|'gn'|'ln'} [norm] override (for Compare)
+ * @returns {Record<string, any>}
+ */
+export function toConfig(v, norm = v.norm) {
+  const c = { norm };
+  if (norm === 'gn' && Number(v.groups) > 0) c.groups = Number(v.groups);
+  for (const f of FIELDS) {
+    if (f.key === 'norm' || f.key === 'groups' || v[f.key] === undefined) continue;
+    let x = v[f.key];
+    if (f.key === 'augCrop') x = x ? CROP_PAD : 0;
+    else if (f.key === 'augCutout') x = x ? CUTOUT_SIZE : 0;
+    else if (f.key === 'augFlip') x = !!x;
+    c[f.name] = x;
+  }
+  return c;
+}
+
+/**
+ * The page's run objects ({model, settings}, the names app.js reads: maxLr, augCrop, ...)
+ * for a configuration, and back. The worker speaks configurations to the engine.
+ * @param {Record<string, any>} config @returns {{model: object, settings: object}}
+ */
+export function viewFromConfig(config) {
+  need();
+  const model = {};
+  const settings = {};
+  for (const [name, value] of Object.entries(config)) {
+    const s = BY_NAME[name];
+    if (!s) continue; // format, version
+    (s.section === 'model' ? model : settings)[viewName(name)] = value;
+  }
+  return { model, settings };
+}
+
+/** @param {{model?: object, settings?: object}} view @returns {Record<string, any>} */
+export function configFromView(view) {
+  need();
+  const byView = Object.fromEntries(SCHEMA.fields.map((f) => [viewName(f.name), f.name]));
+  const c = {};
+  for (const part of [view.model || {}, view.settings || {}]) {
+    for (const [k, value] of Object.entries(part)) {
+      if (value === undefined) continue;
+      if (!(k in byView)) throw new Error(`settings: unknown setting '${k}'`);
+      c[byView[k]] = value;
+    }
+  }
+  return c;
+}
+
+/**
+ * The page's run objects for validated values (what app.js keeps per run).
  * @param {Record<string, any>} v validated values @param {'bn'|'gn'|'ln'} [norm] override (for Compare)
  * @returns {{model: object, settings: object}}
  */
 export function toApi(v, norm = v.norm) {
-  const model = { norm };
-  if (norm === 'gn') {
-    const g = Number(v.groups);
-    if (g > 0) model.groups = g;
-  }
-  const settings = {
-    epochs: v.epochs,
-    batch: v.batch,
-    schedule: v.schedule,
-    maxLr: v.maxLr,
-    l1: v.l1,
-    l2: v.l2,
-    augCrop: v.augCrop ? CROP_PAD : 0,
-    augFlip: !!v.augFlip,
-    augCutout: v.augCutout ? CUTOUT_SIZE : 0,
-    seed: v.seed,
-    threads: v.threads,
-  };
-  return { model, settings };
+  return viewFromConfig(toConfig(v, norm));
 }
 
 /**
  * A short name of a model for legends and tables.
- * @param {{norm?: string, groups?: number, groupSize?: number}} model
+ * @param {{norm?: string, groups?: number, groupSize?: number, group_size?: number}} model
  */
 export function variantLabel(model) {
   const norm = model.norm || 'bn';
   if (norm === 'bn') return 'BN';
   if (norm === 'ln') return 'LN';
   if (model.groups > 0) return `GN (${model.groups} groups)`;
-  return `GN (${model.groupSize || 8} ch/group)`;
+  const size = model.group_size ?? model.groupSize ?? (SCHEMA ? defaultOf('group_size', 'gn') : '?');
+  return `GN (${size} ch/group)`;
 }
 
 /** Which normalization runs a Compare trains, in order. */
@@ -280,29 +392,70 @@ export function decodeHash(hash) {
 }
 
 /**
- * Settings from a checkpoint's config (the API's {model, settings}) as raw form values.
- * @param {{model: object, settings: object}} cfg @param {Record<string, any>} defs
+ * Raw form values from a configuration (a checkpoint's, flat) or a run's {model, settings}.
+ * @param {Record<string, any>} cfg @param {Record<string, any>} defs
  */
 export function rawFromConfig(cfg, defs) {
-  const m = cfg.model || {};
-  const s = cfg.settings || {};
+  const c = cfg.model || cfg.settings ? configFromView(cfg) : cfg;
   const r = { ...defs };
-  if (['bn', 'gn', 'ln'].includes(m.norm)) r.norm = m.norm;
-  if (m.norm === 'gn') r.groups = ['2', '4'].includes(String(m.groups)) ? String(m.groups) : '0';
-  if (s.epochs) r.epochs = String(s.epochs);
-  if (s.batch) r.batch = String(s.batch);
-  if (s.maxLr !== undefined) r.maxLr = String(roundFloat(s.maxLr));
-  if (s.schedule) r.schedule = s.schedule;
-  if (s.l1 !== undefined) r.l1 = String(roundFloat(s.l1));
-  if (s.l2 !== undefined) r.l2 = String(roundFloat(s.l2));
-  if (s.augCrop !== undefined) r.augCrop = s.augCrop > 0;
-  if (s.augFlip !== undefined) r.augFlip = !!s.augFlip;
-  if (s.augCutout !== undefined) r.augCutout = s.augCutout > 0;
-  if (s.seed !== undefined) r.seed = String(s.seed);
+  for (const f of FIELDS) {
+    const x = c[f.name];
+    if (x === undefined || f.local) continue;
+    if (f.key === 'groups') r.groups = c.norm === 'gn' && f.options.includes(String(x)) ? String(x) : '0';
+    else if (f.type === 'bool') r[f.key] = typeof x === 'boolean' ? x : x > 0;
+    else if (f.type === 'num') r[f.key] = String(roundFloat(x));
+    else r[f.key] = String(x);
+  }
   return r;
 }
 
 /** A float32 value as a person would have typed it (0.0500000007 -> 0.05). */
 export function roundFloat(x) {
   return Number(Number(x).toPrecision(7));
+}
+
+/**
+ * Asks a short-lived worker (worker.js, which holds the engine) for the settings table.
+ * @returns {Promise<object|null>} null when the engine cannot start (the page then says why)
+ */
+async function schemaFromWorker() {
+  let w;
+  try {
+    w = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
+  } catch (e) {
+    SCHEMA_ERROR = `the training worker could not start (${e && e.message ? e.message : e})`;
+    return null;
+  }
+  try {
+    return await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), 30000);
+      w.onmessage = (ev) => {
+        if (ev.data && ev.data.type === 'schema') {
+          clearTimeout(timer);
+          if (!ev.data.schema) SCHEMA_ERROR = ev.data.error || 'the engine gave no settings table';
+          resolve(ev.data.schema || null);
+        }
+      };
+      w.onerror = () => {
+        clearTimeout(timer);
+        SCHEMA_ERROR = 'the training worker failed to start';
+        resolve(null);
+      };
+      w.postMessage({ type: 'schema' });
+    });
+  } finally {
+    w.terminate();
+  }
+}
+
+/** Why the page could not get the settings table (null when it has it). */
+let SCHEMA_ERROR = null;
+export function schemaError() {
+  return SCHEMA_ERROR;
+}
+
+// In a page (not in a worker, not in Node): load the table before anyone uses this module.
+if (typeof window !== 'undefined' && typeof Worker !== 'undefined') {
+  const s = await schemaFromWorker();
+  if (s) setSchema(s);
 }
