@@ -28,7 +28,7 @@ test('the .tar.gz and the six buffers give the same data set', async () => {
     const a = nl.loadDatasetBatches(batches);
     const imgA = nl.images(0, 256, 'test');
     const trainA = nl.labels('train');
-    const b = nl.loadDatasetTarGz(tgz);
+    const b = await nl.loadDatasetArchive(tgz);
     assert.deepEqual(a, b);
     assert.equal(b.train, 512);
     assert.equal(b.test, 256);
@@ -46,7 +46,7 @@ for (const [variant, threads, form] of [['st', 1, 'batches'], ['mt', 2, 'tar.gz'
     const nl = await loadNormLab(variant, threads);
     try {
       if (form === 'batches') nl.loadDatasetBatches(batches);
-      else nl.loadDatasetTarGz(tgz);
+      else await nl.loadDatasetArchive(tgz);
       const tr = nl.createTrainer({ norm: 'bn' }, { batch: 32, epochs: 2, seed: 3, schedule: 'const', maxLr: 0.02 });
       const before = tr.evaluate();
       const losses = [];
