@@ -304,6 +304,13 @@ nl_trainer *nl_checkpoint_load_buffer(const uint8_t *buf, size_t len, int thread
         nl_fail(st, NL_EFORMAT, "checkpoint: negative progress counters");
         return NULL;
     }
+    /* The rest is the parameters, the BN statistics (with their count) and the momentum
+     * buffers: its size is checked before the trainer, whose memory the settings decide, is
+     * allocated (fuzzing found a 9 KB file that made the loader take 1 GB first). */
+    if (r.len - r.pos != 8 * (size_t)L.n_params + 8 + 4 * (size_t)L.n_bn_state) {
+        nl_fail(st, NL_EFORMAT, "checkpoint: payload size does not match its contents");
+        return NULL;
+    }
     nl_trainer *t = nl_trainer_alloc(&d, &c, st);
     if (!t) return NULL;
     r_f32s(&r, t->net.params, L.n_params);
