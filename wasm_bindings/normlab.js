@@ -26,6 +26,8 @@ const VARIANTS = {
 };
 
 const ABI_VERSION = 2;
+/** Bytes of tar handed to the core per call (one reusable Wasm buffer). */
+const STREAM_PIECE = 1 << 20;
 const IMAGE_BYTES = 3072;
 const CLASSES = 10;
 const PROGRESS_KEYS = ['epoch', 'stepInEpoch', 'stepsPerEpoch', 'globalStep', 'totalSteps', 'lr', 'momentum',
@@ -298,17 +300,44 @@ export class NormLab {
   // ---- data set ----
 
   /**
-   * Loads the data set from the official cifar-10-binary.tar.gz (gzip + tar), as bytes.
+   * Loads the data set from a tar archive: the official cifar-10-binary.tar.gz, or a plain
+   * .tar. A gzip file is decompressed by the platform (Node: node:zlib; browsers and
+   * workers: DecompressionStream) while it streams into the core's tar reader, which parses
+   * the images as they arrive: only the data set ends up in Wasm memory, never the archive.
    * Replaces the current data set only if this one loads completely.
-   * @param {Uint8Array|ArrayBuffer} bytes
+   * @param {Uint8Array|ArrayBuffer|Blob|ReadableStream<Uint8Array>|AsyncIterable<Uint8Array>} source
+   * @param {{onProgress?: (tarBytes: number) => void}} [options] called after each piece
+   * @returns {Promise<{train:number, test:number, classNames:string[]}>}
    */
-  loadDatasetTarGz(bytes) {
-    const u8 = toU8(bytes);
-    const p = this._copyIn(u8);
+  async loadDatasetArchive(source, options = {}) {
+    if (this._streaming) throw new NormLabError('a data set is already loading');
+    this._streaming = true;
+    const M = this._M;
+    let stage = 0;
     try {
-      this._check(this._M._nlw_data_load_targz(p, u8.length));
+      const { gzip, chunks } = await sniffGzip(byteChunks(source));
+      if (!gzip && chunks.empty) throw new NormLabError('archive: no bytes given');
+      this._check(M._nlw_data_stream_begin());
+      stage = this._malloc(STREAM_PIECE);
+      let fed = 0;
+      const tar = gzip ? gunzipChunks(chunks.iterable) : chunks.iterable;
+      for await (const piece of tar) {
+        for (let at = 0; at < piece.length; at += STREAM_PIECE) {
+          const part = piece.subarray(at, at + STREAM_PIECE);
+          new Uint8Array(this._buffer(), stage, part.length).set(part);
+          this._check(M._nlw_data_stream_feed(stage, part.length));
+          fed += part.length;
+        }
+        if (options.onProgress) options.onProgress(fed);
+      }
+      this._check(M._nlw_data_stream_finish());
+    } catch (e) {
+      if (M) M._nlw_data_stream_abort();
+      if (e instanceof NormLabError) throw e;
+      throw new NormLabError(`archive: cannot be read: ${e && e.message ? e.message : e}`, 2);
     } finally {
-      this._M._free(p);
+      if (stage) M._free(stage);
+      this._streaming = false;
     }
     return this.datasetInfo();
   }
@@ -676,6 +705,101 @@ function readProgress(v) {
   const p = {};
   PROGRESS_KEYS.forEach((k, i) => { p[k] = BOOL_PROGRESS.has(k) ? v[i] !== 0 : v[i]; });
   return /** @type {Progress} */ (p);
+}
+
+// ---- data loading: archives as streams of byte pieces ----
+
+/** The source as an async iterable of Uint8Array pieces. */
+async function* byteChunks(source) {
+  if (source && typeof source.getReader === 'function') { // ReadableStream
+    const reader = source.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield toU8(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  if (source && typeof source.stream === 'function' && typeof source.size === 'number') { // Blob / File
+    yield* byteChunks(source.stream());
+    return;
+  }
+  if (source && typeof source[Symbol.asyncIterator] === 'function') {
+    for await (const c of source) yield toU8(c);
+    return;
+  }
+  yield toU8(source);
+}
+
+/** Reads pieces until the first two bytes are known: gzip (1f 8b) or not. Returns the
+ * decision and the same pieces again, the ones already read first. */
+async function sniffGzip(pieces) {
+  const it = pieces[Symbol.asyncIterator]();
+  const head = [];
+  let n = 0;
+  while (n < 2) {
+    const { done, value } = await it.next();
+    if (done) break;
+    if (value.length) head.push(value), n += value.length;
+  }
+  const first = new Uint8Array(2);
+  let k = 0;
+  for (const h of head) for (let i = 0; i < h.length && k < 2; i++) first[k++] = h[i];
+  async function* all() {
+    yield* head;
+    for (;;) {
+      const { done, value } = await it.next();
+      if (done) return;
+      yield value;
+    }
+  }
+  return { gzip: k === 2 && first[0] === 0x1f && first[1] === 0x8b, chunks: { empty: n === 0, iterable: all() } };
+}
+
+/** Decompresses gzip pieces with the platform; its errors (corrupt or cut data) become
+ * NormLabErrors "archive: gzip: <the platform's message>". */
+async function* gunzipChunks(pieces) {
+  try {
+    yield* platformGunzip(pieces);
+  } catch (e) {
+    if (e instanceof NormLabError) throw e;
+    throw new NormLabError(`archive: gzip: ${e && e.message ? e.message : e}`, 3);
+  }
+}
+
+/** node:zlib in Node, DecompressionStream elsewhere. */
+async function* platformGunzip(pieces) {
+  if (isNode) {
+    const zlib = await nodeImport('node:zlib');
+    const { Readable } = await nodeImport('node:stream');
+    const gunzip = zlib.createGunzip();
+    const src = Readable.from(pieces);
+    src.on('error', (e) => gunzip.destroy(e));
+    src.pipe(gunzip);
+    try {
+      for await (const out of gunzip) yield new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } finally {
+      src.destroy();
+      gunzip.destroy();
+    }
+    return;
+  }
+  if (typeof DecompressionStream !== 'function') {
+    throw new NormLabError('archive: this browser has no DecompressionStream: unpack the .tar.gz to a .tar first', 1);
+  }
+  const it = pieces[Symbol.asyncIterator]();
+  const input = new ReadableStream({
+    async pull(controller) {
+      const { done, value } = await it.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel() { if (it.return) await it.return(); },
+  });
+  yield* byteChunks(input.pipeThrough(new DecompressionStream('gzip')));
 }
 
 /** @returns {Uint8Array} */

@@ -98,12 +98,40 @@ static int install_data(nl_cifar *fresh) {
     return NL_OK;
 }
 
-NLW_EXPORT int nlw_data_load_targz(const uint8_t *buf, size_t len) {
+/* A tar archive in pieces (the caller decompresses a .tar.gz with the platform's gzip):
+ * only the parsed images are kept in the Wasm heap, never the archive. */
+static nl_cifar_stream *g_stream;
+
+NLW_EXPORT int nlw_data_stream_begin(void) {
     begin();
-    if (!buf || !len) return fail(NL_EINVAL, "archive: no bytes given");
+    nl_cifar_stream_free(g_stream);
+    g_stream = nl_cifar_stream_new("archive", &g_st);
+    return g_stream ? NL_OK : g_st.code;
+}
+
+NLW_EXPORT int nlw_data_stream_feed(const uint8_t *buf, size_t len) {
+    begin();
+    if (!g_stream) return fail(NL_EINVAL, "archive: no data stream begun");
+    if (!buf && len) return fail(NL_EINVAL, "archive: NULL buffer");
+    return nl_cifar_stream_feed(g_stream, buf, len, &g_st);
+}
+
+/* Ends the stream; installs the data set if it is complete. The stream is gone either way. */
+NLW_EXPORT int nlw_data_stream_finish(void) {
+    begin();
+    if (!g_stream) return fail(NL_EINVAL, "archive: no data stream begun");
     nl_cifar fresh;
-    int rc = nl_cifar_load_targz_buffer(&fresh, buf, len, &g_st);
+    int rc = nl_cifar_stream_finish(g_stream, &fresh, &g_st);
+    nl_cifar_stream_free(g_stream);
+    g_stream = NULL;
     return rc ? rc : install_data(&fresh);
+}
+
+NLW_EXPORT int nlw_data_stream_abort(void) {
+    begin();
+    nl_cifar_stream_free(g_stream);
+    g_stream = NULL;
+    return NL_OK;
 }
 
 NLW_EXPORT int nlw_data_load_batches(const uint8_t *const *bufs, const size_t *lens) {

@@ -34,7 +34,13 @@ const char *nlw_last_error(void);
 int nlw_last_error_code(void);
 
 /* ---- the data set (one per module; trainers see the current one) ---- */
-int nlw_data_load_targz(const uint8_t *buf, size_t len);
+/* A tar archive (the official one, decompressed by the caller: DecompressionStream,
+ * node:zlib) in pieces of any size: begin, feed..., finish (installs the data set if it is
+ * complete) or abort. Only the parsed images stay in memory. */
+int nlw_data_stream_begin(void);
+int nlw_data_stream_feed(const uint8_t *buf, size_t len);
+int nlw_data_stream_finish(void);
+int nlw_data_stream_abort(void);
 /* bufs/lens: data_batch_1..5, test_batch */
 int nlw_data_load_batches(const uint8_t *const *bufs, const size_t *lens);
 /* {"train":n,"test":n,"classNames":[...]} into *json (valid until the next *_json call) */

@@ -108,14 +108,43 @@ function datasetMessage(source, name, size) {
   };
 }
 
-/** Loads bytes of the given kind into the engine; throws a user-facing Error. */
-function loadBytes(kind, parts, name) {
+/** Loads the data set into the engine; throws a user-facing Error. Archives stream: a
+ * .tar.gz goes through the browser's DecompressionStream into the core's tar reader (in
+ * normlab.js), so only the parsed images reach Wasm memory. source: the archive as a Blob or
+ * an async iterable of pieces; batches: the six .bin files as bytes. */
+async function loadInto(kind, source, name, onProgress) {
+  let head;
+  const keepHead = async function* (pieces) { // the first bytes, to explain a failure
+    for await (const p of pieces) {
+      if (!head) head = p.subarray(0, 512);
+      yield p;
+    }
+  };
   try {
-    if (kind === 'targz' || kind === 'tar') nl.loadDatasetTarGz(parts[0]); // the core reads .tar.gz and .tar
-    else nl.loadDatasetBatches(parts);
+    if (kind === 'targz' || kind === 'tar') {
+      const pieces = typeof source.stream === 'function' ? readPieces(source.stream()) : source;
+      await nl.loadDatasetArchive(keepHead(pieces), { onProgress });
+    } else {
+      head = source[0] ? source[0].subarray(0, 512) : undefined;
+      nl.loadDatasetBatches(source);
+    }
   } catch (e) {
-    const head = parts[0] ? parts[0].subarray(0, 512) : undefined;
     throw new Error(loadErrorMessage(name, errorText(e), head));
+  }
+}
+
+/** A ReadableStream's chunks as an async iterable. */
+async function* readPieces(stream, onPiece) {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (onPiece) onPiece(value);
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
   }
 }
 
@@ -123,19 +152,33 @@ async function readAll(blob) {
   return new Uint8Array(await blob.arrayBuffer());
 }
 
+function unpackProgress(label) {
+  let lastPost = 0;
+  return (tarBytes) => {
+    if (now() - lastPost < 150) return;
+    lastPost = now();
+    post({ type: 'dataProgress', phase: 'decode', text: `Unpacking ${label}… ${(tarBytes / 1e6).toFixed(0)} MB` });
+  };
+}
+
 async function loadFromFiles({ kind, files, name }) {
-  post({ type: 'dataProgress', phase: 'read', text: `Reading ${name}…` });
-  let parts;
-  try {
-    parts = await Promise.all(files.map(readAll));
-  } catch (e) {
-    throw new Error(`${name}: the file could not be read (${errorText(e)})`);
+  const size = files.reduce((s, f) => s + (f.size || 0), 0);
+  if (kind === 'batches') {
+    post({ type: 'dataProgress', phase: 'read', text: `Reading ${name}…` });
+    let parts;
+    try {
+      parts = await Promise.all(files.map(readAll));
+    } catch (e) {
+      throw new Error(`${name}: the file could not be read (${errorText(e)})`);
+    }
+    post({ type: 'dataProgress', phase: 'decode', text: 'Checking the batch files…' });
+    await sleep0();
+    await loadInto(kind, parts, name);
+    parts = null;
+  } else {
+    post({ type: 'dataProgress', phase: 'decode', text: 'Unpacking the archive…' });
+    await loadInto(kind, files[0], name, unpackProgress(name));
   }
-  const size = parts.reduce((s, p) => s + p.length, 0);
-  post({ type: 'dataProgress', phase: 'decode', text: kind === 'batches' ? 'Checking the batch files…' : 'Unpacking the archive…' });
-  await sleep0();
-  loadBytes(kind, parts, name);
-  parts = null;
   const msg = datasetMessage('file', name, size);
   let saved = true;
   let saveError = null;
@@ -148,38 +191,55 @@ async function loadFromFiles({ kind, files, name }) {
   post({ ...msg, saved, saveError }, [msg.samples.pixels.buffer]);
 }
 
+/** The response body as pieces, posting download progress. */
+function downloadPieces(res, label, total) {
+  const len = Number(res.headers.get('content-length')) || total || 0;
+  let got = 0;
+  let lastPost = 0;
+  return readPieces(res.body, (value) => {
+    got += value.length;
+    if (len && got > len) throw new Error(`${label}: more bytes than announced`);
+    if (now() - lastPost > 150) {
+      lastPost = now();
+      post({ type: 'dataProgress', phase: 'download', loaded: got, total: len, text: `Downloading ${label}…` });
+    }
+  });
+}
+
 async function fetchBytes(url, label, total) {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${label}: the server answered HTTP ${res.status}`);
   const len = Number(res.headers.get('content-length')) || total || 0;
   if (!res.body || !len) return new Uint8Array(await res.arrayBuffer());
   const out = new Uint8Array(len);
-  const reader = res.body.getReader();
   let got = 0;
-  let lastPost = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (got + value.length > out.length) throw new Error(`${label}: more bytes than announced`);
+  for await (const value of downloadPieces(res, label, total)) {
     out.set(value, got);
     got += value.length;
-    if (now() - lastPost > 150) {
-      lastPost = now();
-      post({ type: 'dataProgress', phase: 'download', loaded: got, total: len, text: `Downloading ${label}…` });
-    }
   }
   if (got !== out.length) throw new Error(`${label}: the download stopped early (${got} of ${len} bytes)`);
   return out;
 }
 
 async function loadFromServer({ kind, files, name }) {
-  const parts = [];
   const total = files.reduce((s, f) => s + (f.size || 0), 0);
-  for (const f of files) parts.push(await fetchBytes(f.url, f.name, f.size));
-  post({ type: 'dataProgress', phase: 'decode', text: kind === 'batches' ? 'Checking the batch files…' : 'Unpacking the archive…' });
-  await sleep0();
-  loadBytes(kind, parts, name);
-  const msg = datasetMessage('server', name, total || parts.reduce((s, p) => s + p.length, 0));
+  let size = total;
+  if (kind === 'batches') {
+    const parts = [];
+    for (const f of files) parts.push(await fetchBytes(f.url, f.name, f.size));
+    post({ type: 'dataProgress', phase: 'decode', text: 'Checking the batch files…' });
+    await sleep0();
+    await loadInto(kind, parts, name);
+    size = total || parts.reduce((s, p) => s + p.length, 0);
+  } else {
+    // The archive streams from the network through gzip into the core as it downloads.
+    const f = files[0];
+    const res = await fetch(f.url);
+    if (!res.ok) throw new Error(`${f.name}: the server answered HTTP ${res.status}`);
+    const source = res.body ? downloadPieces(res, f.name, f.size) : new Blob([await res.arrayBuffer()]);
+    await loadInto(kind, source, name);
+  }
+  const msg = datasetMessage('server', name, size);
   post(msg, [msg.samples.pixels.buffer]);
 }
 
@@ -197,10 +257,15 @@ async function loadSaved() {
   }
   post({ type: 'dataProgress', phase: 'read', text: `Opening ${rec.name} (saved in this browser)…` });
   try {
-    const parts = await Promise.all(rec.blobs.map(readAll));
-    post({ type: 'dataProgress', phase: 'decode', text: 'Unpacking the saved data set…' });
-    await sleep0();
-    loadBytes(rec.kind, parts, rec.name);
+    if (rec.kind === 'batches') {
+      const parts = await Promise.all(rec.blobs.map(readAll));
+      post({ type: 'dataProgress', phase: 'decode', text: 'Unpacking the saved data set…' });
+      await sleep0();
+      await loadInto(rec.kind, parts, rec.name);
+    } else {
+      post({ type: 'dataProgress', phase: 'decode', text: 'Unpacking the saved data set…' });
+      await loadInto(rec.kind, rec.blobs[0], rec.name, unpackProgress(rec.name));
+    }
   } catch (e) {
     await forgetDataset().catch(() => {});
     post({ type: 'noDataset', reason: `The data set saved in this browser could not be used and was removed: ${errorText(e)}` });

@@ -21,6 +21,20 @@ static nl_conv_dims block_dims(const nl_block_layout *B) {
 
 static size_t nonzero(size_t n) { return n ? n : 1; }
 
+/* The most memory one network may take: what the Wasm module can address (2 GiB), so a model
+ * and batch the page could not run are refused natively too, and a checkpoint or settings
+ * file cannot make a loader allocate without bound. Fuzzing builds set it lower. */
+#ifndef NL_NET_MAX_BYTES
+#define NL_NET_MAX_BYTES ((size_t)2 << 30)
+#endif
+
+/* Takes count * size bytes from *budget; 0 (and *over set) if they do not fit. */
+static int take(size_t *budget, size_t count, size_t size, int *over) {
+    if (count > *budget / size) return !(*over = 1);
+    *budget -= count * size;
+    return 1;
+}
+
 /* ---------------------------------------------------------------- set-up */
 
 void nl_net_init_params(nl_net *net, uint64_t seed) {
@@ -89,49 +103,58 @@ int nl_net_init(nl_net *net, const nl_model_desc *d, int cap, nl_thread_pool *po
     net->cap = cap;
     net->pool = pool;
     int nch = n_chunks(cap);
-    int ok = 1;
-#define ALLOC(p, count) ok = ok && ((p) = nl_big_calloc(nonzero(count), sizeof *(p))) != NULL
-    ALLOC(net->params, L->n_params);
-    ALLOC(net->grads, L->n_params);
-    ALLOC(net->bn_state, L->n_bn_state);
-    ALLOC(net->x, (size_t)cap * shape_size(L->input));
-    size_t max_block = 0, max_scratch = 0;
-    for (int l = 0; l < NL_NUM_LAYERS; l++) {
-        size_t sz = (size_t)cap * shape_size(L->shapes[l]);
-        ALLOC(net->act[l], sz);
-        ALLOC(net->dact[l], sz);
+    int ok = 1, over = 0;
+    /* Pass 0 only adds up the sizes against the limit; pass 1 allocates. */
+    for (int pass = 0; pass < 2 && ok; pass++) {
+        size_t budget = NL_NET_MAX_BYTES;
+#define ALLOC(p, count)                                                  \
+    ok = ok && take(&budget, nonzero(count), sizeof *(p), &over) && \
+         (pass == 0 || ((p) = nl_big_calloc(nonzero(count), sizeof *(p))) != NULL)
+        ALLOC(net->params, L->n_params);
+        ALLOC(net->grads, L->n_params);
+        ALLOC(net->bn_state, L->n_bn_state);
+        ALLOC(net->x, (size_t)cap * shape_size(L->input));
+        size_t max_block = 0, max_scratch = 0;
+        for (int l = 0; l < NL_NUM_LAYERS; l++) {
+            size_t sz = (size_t)cap * shape_size(L->shapes[l]);
+            ALLOC(net->act[l], sz);
+            ALLOC(net->dact[l], sz);
+        }
+        for (int b = 0; b < NL_NUM_BLOCKS; b++) {
+            const nl_block_layout *B = &L->blocks[b];
+            size_t sz = shape_size(B->out);
+            if (sz > max_block) max_block = sz;
+            nl_conv_dims cd = block_dims(B);
+            size_t s = nl_conv_scratch_floats(&cd);
+            if (s > max_scratch) max_scratch = s;
+            ALLOC(net->conv_out[b], (size_t)cap * sz);
+            size_t nstat = d->norm == NL_NORM_BN ? (size_t)B->co : (size_t)cap * B->groups;
+            ALLOC(net->mean[b], nstat);
+            ALLOC(net->invstd[b], nstat);
+            if (d->dropout > 0.0f) ALLOC(net->drop_mask[b], (size_t)cap * sz);
+            ALLOC(net->packed[b], nl_conv_packed_floats(&cd));
+            ALLOC(net->packed_t[b], nl_conv_packed_t_floats(&cd));
+            ok = ok && (pass == 0 || nl_conv_plan_init(&net->plan[b], &cd) == 0);
+        }
+        ALLOC(net->pool_arg[0], (size_t)cap * shape_size(L->shapes[NL_L_P1]));
+        ALLOC(net->pool_arg[1], (size_t)cap * shape_size(L->shapes[NL_L_P2]));
+        ALLOC(net->logits, (size_t)cap * d->classes);
+        ALLOC(net->dlogits, (size_t)cap * d->classes);
+        ALLOC(net->probs, (size_t)cap * d->classes);
+        ALLOC(net->losses, (size_t)cap);
+        ALLOC(net->gtmp, (size_t)cap * max_block);
+        net->gtmp_stride = max_block;
+        net->scratch_floats = max_scratch;
+        ALLOC(net->scratch, (size_t)nch * max_scratch);
+        ALLOC(net->grad_part, (size_t)nch * L->n_params);
+        ALLOC(net->stat_part, (size_t)nch * 2 * NL_MAX_WIDTH);
     }
-    for (int b = 0; b < NL_NUM_BLOCKS; b++) {
-        const nl_block_layout *B = &L->blocks[b];
-        size_t sz = shape_size(B->out);
-        if (sz > max_block) max_block = sz;
-        nl_conv_dims cd = block_dims(B);
-        size_t s = nl_conv_scratch_floats(&cd);
-        if (s > max_scratch) max_scratch = s;
-        ALLOC(net->conv_out[b], (size_t)cap * sz);
-        size_t nstat = d->norm == NL_NORM_BN ? (size_t)B->co : (size_t)cap * B->groups;
-        ALLOC(net->mean[b], nstat);
-        ALLOC(net->invstd[b], nstat);
-        if (d->dropout > 0.0f) ALLOC(net->drop_mask[b], (size_t)cap * sz);
-        ALLOC(net->packed[b], nl_conv_packed_floats(&cd));
-        ALLOC(net->packed_t[b], nl_conv_packed_t_floats(&cd));
-        ok = ok && nl_conv_plan_init(&net->plan[b], &cd) == 0;
-    }
-    ALLOC(net->pool_arg[0], (size_t)cap * shape_size(L->shapes[NL_L_P1]));
-    ALLOC(net->pool_arg[1], (size_t)cap * shape_size(L->shapes[NL_L_P2]));
-    ALLOC(net->logits, (size_t)cap * d->classes);
-    ALLOC(net->dlogits, (size_t)cap * d->classes);
-    ALLOC(net->probs, (size_t)cap * d->classes);
-    ALLOC(net->losses, (size_t)cap);
-    ALLOC(net->gtmp, (size_t)cap * max_block);
-    net->gtmp_stride = max_block;
-    net->scratch_floats = max_scratch;
-    ALLOC(net->scratch, (size_t)nch * max_scratch);
-    ALLOC(net->grad_part, (size_t)nch * L->n_params);
-    ALLOC(net->stat_part, (size_t)nch * 2 * NL_MAX_WIDTH);
 #undef ALLOC
     if (!ok) {
         nl_net_free(net);
+        if (over)
+            return nl_fail(st, NL_EINVAL, "the model with batch %d needs more than %zu MiB (the limit): use a smaller batch or narrower layers",
+                           cap, (size_t)NL_NET_MAX_BYTES >> 20);
         return nl_fail(st, NL_ENOMEM, "out of memory allocating the network for batch %d", cap);
     }
     nl_net_init_params(net, seed);

@@ -17,7 +17,7 @@
 #include "serialize/nl_config.h"
 
 #define CKPT_MAGIC "NLCKPT\r\n"
-#define CKPT_VERSION 2u
+#define CKPT_VERSION NL_CHECKPOINT_VERSION
 #define CKPT_MAX_BYTES (64u << 20)
 #define CKPT_MAX_CONFIG (64u << 10)
 
@@ -200,6 +200,13 @@ nl_trainer *nl_checkpoint_load_buffer(const uint8_t *buf, size_t len, int thread
     if (r.short_read || n_params != L.n_params) {
         nl_fail(st, NL_EMISMATCH, "checkpoint: holds %llu parameters but its model description needs %zu",
                 (unsigned long long)n_params, L.n_params);
+        return NULL;
+    }
+    /* The rest is the parameters, the BN statistics (with their count) and the momentum
+     * buffers: its size is checked before the trainer, whose memory the settings decide, is
+     * allocated (fuzzing found a 9 KB file that made the loader take 1 GB first). */
+    if (r.len - r.pos != 8 * (size_t)L.n_params + 8 + 4 * (size_t)L.n_bn_state) {
+        nl_fail(st, NL_EFORMAT, "checkpoint: payload size does not match its contents");
         return NULL;
     }
     nl_trainer *t = nl_trainer_create(&cfg.model, &cfg.train, st);

@@ -12,6 +12,7 @@ typedef struct {
     const char *s;
     size_t len, pos;
     int depth;
+    size_t nodes;      /* values parsed so far (capped by NL_JSON_MAX_NODES) */
     nl_status *st;
     int failed;
 } parser;
@@ -48,10 +49,10 @@ static void free_value(nl_json *v) {
     if (v->type == NL_JSON_ARRAY || v->type == NL_JSON_OBJECT) {
         for (size_t i = 0; i < v->len; i++) {
             free_value(&v->items[i]);
-            if (v->keys) free(v->keys[i]);
+            if (v->type == NL_JSON_OBJECT && v->keys) free(v->keys[i]);
         }
         free(v->items);
-        free(v->keys);
+        if (v->type == NL_JSON_OBJECT) free(v->keys);
     }
     memset(v, 0, sizeof *v);
 }
@@ -270,7 +271,7 @@ static int parse_string(parser *p, char **out, size_t *out_len) {
 /* Appends one element to a growing array of values (and keys). */
 static int push(parser *p, nl_json *v, size_t *cap, nl_json *item, char *key) {
     if (v->len == *cap) {
-        size_t nc = *cap ? *cap * 2 : 4;
+        size_t nc = *cap ? *cap * 2 : 4; /* at most 2 * NL_JSON_MAX_NODES */
         nl_json *items = realloc(v->items, nc * sizeof *items);
         if (!items) return oom(p);
         v->items = items;
@@ -287,11 +288,45 @@ static int push(parser *p, nl_json *v, size_t *cap, nl_json *item, char *key) {
     return 0;
 }
 
+/* A key and where it stands, for the duplicate check. */
+typedef struct {
+    const char *key;
+    uint32_t index, offset;
+} key_ref;
+
+static int key_order(const void *a, const void *b) {
+    const key_ref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Duplicate keys of a parsed object, found by sorting (O(k log k), whatever the keys): the
+ * error names the earliest key that repeats an earlier one, at its offset. */
+static int check_duplicates(parser *p, const nl_json *obj, const uint32_t *key_offsets) {
+    if (obj->len < 2) return 0;
+    key_ref *refs = malloc(obj->len * sizeof *refs);
+    if (!refs) return oom(p);
+    for (size_t i = 0; i < obj->len; i++) refs[i] = (key_ref){obj->keys[i], (uint32_t)i, key_offsets[i]};
+    qsort(refs, obj->len, sizeof *refs, key_order);
+    const key_ref *dup = NULL;
+    for (size_t i = 1; i < obj->len; i++)
+        if (!strcmp(refs[i - 1].key, refs[i].key) && (!dup || refs[i].index < dup->index)) dup = &refs[i];
+    int rc = 0;
+    if (dup) {
+        char what[96];
+        snprintf(what, sizeof what, "duplicate key \"%.60s\"", dup->key);
+        rc = fail_at(p, NL_EFORMAT, dup->offset, what);
+    }
+    free(refs);
+    return rc;
+}
+
 static int parse_container(parser *p, nl_json *out, int is_object) {
     if (++p->depth > NL_JSON_MAX_DEPTH) return fail_at(p, NL_EFORMAT, p->pos, "nesting too deep");
     out->type = is_object ? NL_JSON_OBJECT : NL_JSON_ARRAY;
     char close = is_object ? '}' : ']';
-    size_t cap = 0;
+    size_t cap = 0, key_cap = 0;
+    uint32_t *key_offsets = NULL; /* objects: where each key starts */
     p->pos++; /* '{' or '[' */
     skip_ws(p);
     if (peek(p) == close) {
@@ -299,38 +334,43 @@ static int parse_container(parser *p, nl_json *out, int is_object) {
         p->depth--;
         return 0;
     }
+    int rc = -1;
     for (;;) {
         char *key = NULL;
-        size_t key_len, key_off = p->pos;
+        size_t key_len;
+        size_t key_off = p->pos;
         if (is_object) {
-            if (peek(p) != '"') return unexpected(p);
-            if (parse_string(p, &key, &key_len)) return -1;
-            for (size_t i = 0; i < out->len; i++)
-                if (!strcmp(out->keys[i], key)) {
-                    char what[96];
-                    snprintf(what, sizeof what, "duplicate key \"%.60s\"", key);
-                    free(key);
-                    return fail_at(p, NL_EFORMAT, key_off, what);
+            if (peek(p) != '"') {
+                unexpected(p);
+                break;
+            }
+            if (out->len == key_cap) {
+                size_t nc = key_cap ? key_cap * 2 : 4;
+                uint32_t *ko = realloc(key_offsets, nc * sizeof *ko);
+                if (!ko) {
+                    oom(p);
+                    break;
                 }
+                key_offsets = ko;
+                key_cap = nc;
+            }
+            key_offsets[out->len] = (uint32_t)key_off;
+            if (parse_string(p, &key, &key_len)) break;
             skip_ws(p);
             if (peek(p) != ':') {
                 free(key);
-                return unexpected(p);
+                unexpected(p);
+                break;
             }
             p->pos++;
             skip_ws(p);
         }
         nl_json item;
         memset(&item, 0, sizeof item);
-        if (parse_value(p, &item)) {
+        if (parse_value(p, &item) || push(p, out, &cap, &item, key)) {
             free_value(&item);
             free(key);
-            return -1;
-        }
-        if (push(p, out, &cap, &item, key)) {
-            free_value(&item);
-            free(key);
-            return -1;
+            break;
         }
         skip_ws(p);
         if (peek(p) == ',') {
@@ -340,17 +380,25 @@ static int parse_container(parser *p, nl_json *out, int is_object) {
         }
         if (peek(p) == close) {
             p->pos++;
+            rc = is_object ? check_duplicates(p, out, key_offsets) : 0;
             break;
         }
-        return unexpected(p);
+        unexpected(p);
+        break;
     }
-    p->depth--;
-    return 0;
+    free(key_offsets);
+    if (!rc) p->depth--;
+    return rc;
 }
 
 static int parse_value(parser *p, nl_json *out) {
     skip_ws(p);
-    out->offset = p->pos;
+    out->offset = (uint32_t)p->pos;
+    if (++p->nodes > NL_JSON_MAX_NODES) {
+        char what[64];
+        snprintf(what, sizeof what, "more than %d values", NL_JSON_MAX_NODES);
+        return fail_at(p, NL_EFORMAT, p->pos, what);
+    }
     switch (peek(p)) {
     case '{': return parse_container(p, out, 1);
     case '[': return parse_container(p, out, 0);
@@ -378,7 +426,11 @@ nl_json *nl_json_parse(const char *text, size_t len, nl_status *st) {
         nl_fail(st, NL_EINVAL, "no JSON text");
         return NULL;
     }
-    parser p = {text, len, 0, 0, st, 0};
+    if (len > NL_JSON_MAX_TEXT) {
+        nl_fail(st, NL_EFORMAT, "JSON text of %zu bytes is too long", len);
+        return NULL;
+    }
+    parser p = {text, len, 0, 0, 0, st, 0};
     nl_json *root = calloc(1, sizeof *root);
     if (!root) {
         nl_fail(st, NL_ENOMEM, "out of memory parsing JSON");

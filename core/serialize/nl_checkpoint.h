@@ -10,6 +10,9 @@
 #include "base/nl_status.h"
 #include "train/nl_train.h"
 
+/* The format version this build writes and reads (2: the run configuration JSON embedded). */
+#define NL_CHECKPOINT_VERSION 2u
+
 int nl_checkpoint_save_buffer(const nl_trainer *t, uint8_t **out, size_t *len, nl_status *st);
 /* Atomic: writes path.tmp then renames over path. */
 int nl_checkpoint_save_file(const nl_trainer *t, const char *path, nl_status *st);

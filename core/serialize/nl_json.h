@@ -2,7 +2,10 @@
  * objects, arrays, strings, numbers, true/false/null. Every access is bounds-checked against
  * the given length (the text need not be NUL-terminated). Rejected: trailing commas, comments,
  * leading zeros, NaN/Infinity, control characters and invalid UTF-8 in strings, \u0000,
- * duplicate object keys, nesting deeper than NL_JSON_MAX_DEPTH, anything after the value.
+ * duplicate object keys, nesting deeper than NL_JSON_MAX_DEPTH, more than NL_JSON_MAX_NODES
+ * values, anything after the value.
+ * Hostile input costs at most O(n log n) time (duplicate keys are found by sorting each
+ * object's keys) and memory proportional to NL_JSON_MAX_NODES plus the text's length.
  * Error messages name the byte offset, e.g. "unexpected character '}' at offset 17"; callers
  * prefix them with what they were reading ("model JSON: ...", "safetensors: header ..."). */
 #ifndef NL_JSON_H
@@ -15,6 +18,12 @@
 #include "base/nl_status.h"
 
 #define NL_JSON_MAX_DEPTH 64
+/* Values in one document. The largest documents read are safetensors headers: for a model,
+ * up to 6 tensors per conv block x 10 blocks + 1, each an object of ~8 values, plus the
+ * metadata: under 600 values. 16384 leaves ample room and caps memory near 1 MB. */
+#define NL_JSON_MAX_NODES 16384
+/* Texts longer than this are refused (offsets and lengths are 32-bit in the nodes). */
+#define NL_JSON_MAX_TEXT ((size_t)0xFFFFFFFFu)
 
 typedef enum {
     NL_JSON_NULL = 0,
@@ -25,18 +34,25 @@ typedef enum {
     NL_JSON_OBJECT
 } nl_json_type;
 
+/* One value: 32 bytes on 64-bit targets (what a value needs depends on its type). */
 typedef struct nl_json nl_json;
 struct nl_json {
-    nl_json_type type;
-    size_t offset;    /* byte offset of the value in the text */
-    int boolean;      /* BOOL */
-    double number;    /* NUMBER (finite) */
-    int is_int;       /* NUMBER written without fraction/exponent and within int64 */
-    int64_t integer;  /* NUMBER when is_int */
-    char *str;        /* STRING: decoded UTF-8, NUL-terminated */
-    size_t len;       /* STRING: bytes; ARRAY / OBJECT: number of elements */
-    nl_json *items;   /* ARRAY elements / OBJECT values, in text order */
-    char **keys;      /* OBJECT keys (decoded, NUL-terminated), parallel to items */
+    uint8_t type;       /* nl_json_type */
+    uint8_t boolean;    /* BOOL */
+    uint8_t is_int;     /* NUMBER written without fraction/exponent and within int64 */
+    uint32_t offset;    /* byte offset of the value in the text */
+    size_t len;         /* STRING: bytes; ARRAY / OBJECT: number of elements */
+    union {
+        struct {
+            double number;    /* NUMBER (finite) */
+            int64_t integer;  /* NUMBER when is_int */
+        };
+        char *str;            /* STRING: decoded UTF-8, NUL-terminated */
+        struct {
+            nl_json *items;   /* ARRAY elements / OBJECT values, in text order */
+            char **keys;      /* OBJECT keys (decoded, NUL-terminated), parallel to items */
+        };
+    };
 };
 
 /* Parses text[0..len) as one JSON value (surrounding whitespace allowed). Returns a tree to

@@ -200,7 +200,21 @@ static void test_folder(void) {
     CHECK(is_zeroed(&d));
 }
 
-/* Archives made with the system tar in the official layout, compressed and not. */
+/* Loads a whole buffer through the stream in pieces of `piece` bytes. */
+static int load_in_pieces(nl_cifar *d, const uint8_t *buf, size_t len, size_t piece, nl_status *st) {
+    nl_cifar_stream *s = nl_cifar_stream_new("archive", st);
+    if (!s) return NL_ENOMEM;
+    int rc = NL_OK;
+    for (size_t at = 0; at < len && !rc; at += piece)
+        rc = nl_cifar_stream_feed(s, buf + at, len - at < piece ? len - at : piece, st);
+    if (!rc) rc = nl_cifar_stream_finish(s, d, st);
+    else memset(d, 0, sizeof *d);
+    nl_cifar_stream_free(s);
+    return rc;
+}
+
+/* Archives made with the system tar in the official layout, compressed (read by zlib) and
+ * not; then damaged and cut .gz files, which must fail with a clear message. */
 static void test_system_archives(void) {
     char dir[128], tgz[160], tar[160];
     snprintf(dir, sizeof dir, "%s/official", tmpdir);
@@ -208,7 +222,11 @@ static void test_system_archives(void) {
     CHECK(nl_synth_write_dir(dir, NTRAIN, NTEST, SEED) == 0);
     snprintf(tgz, sizeof tgz, "%s/cifar-10-binary.tar.gz", tmpdir);
     snprintf(tar, sizeof tar, "%s/cifar-10-binary.tar", tmpdir);
-    CHECK(nl_synth_run("tar czf '%s' -C '%s' cifar-10-batches-bin", tgz, dir) == 0);
+    /* The official archive's member order: 4, 5, 2, meta, 1, 3, test. */
+    CHECK(nl_synth_run("cd '%s' && tar czf '%s' cifar-10-batches-bin/data_batch_4.bin cifar-10-batches-bin/data_batch_5.bin "
+                       "cifar-10-batches-bin/data_batch_2.bin cifar-10-batches-bin/batches.meta.txt "
+                       "cifar-10-batches-bin/data_batch_1.bin cifar-10-batches-bin/data_batch_3.bin "
+                       "cifar-10-batches-bin/test_batch.bin", dir, tgz) == 0);
     CHECK(nl_synth_run("tar cf '%s' -C '%s' cifar-10-batches-bin", tar, dir) == 0);
 
     nl_cifar d;
@@ -224,22 +242,48 @@ static void test_system_archives(void) {
     uint8_t *bytes = nl_synth_read_file(tgz, &len);
     CHECK(bytes != NULL);
     if (!bytes) return;
-    CHECK_MSG(nl_cifar_load_targz_buffer(&d, bytes, len, &st) == NL_OK, "%s", st.msg);
-    CHECK(matches_synth(&d));
-    nl_cifar_free(&d);
+    /* The core does not inflate: a .tar.gz in memory is refused with a clear message. */
+    CHECK(nl_cifar_load_tar_buffer(&d, bytes, len, &st) == NL_EFORMAT);
+    CHECK_MSG(strcmp(st.msg, "archive: gzip-compressed: decompress it before the tar reader") == 0, "message: %s", st.msg);
+    CHECK(is_zeroed(&d));
 
-    /* Damage in the compressed data is caught (by the decoder or the CRC). */
+    /* Damage in the compressed data is caught (by zlib's decoder or its CRC check). */
+    char bad[200];
+    snprintf(bad, sizeof bad, "%s/damaged.tar.gz", tmpdir);
     int clean = 1;
     for (int k = 1; k <= 5; k++) {
         size_t at = len * (size_t)k / 6;
         bytes[at] ^= 0x24;
-        int rc = nl_cifar_load_targz_buffer(&d, bytes, len, &st);
-        clean &= rc == NL_EFORMAT && is_zeroed(&d) && strncmp(st.msg, "archive: ", 9) == 0;
+        CHECK(nl_synth_write_file(bad, bytes, len) == 0);
+        int rc = nl_cifar_load_path(&d, bad, &st);
+        clean &= rc == NL_EFORMAT && is_zeroed(&d) && strncmp(st.msg, bad, strlen(bad)) == 0;
+        if (rc != NL_EFORMAT) fprintf(stderr, "  damage at %zu: rc %d %s\n", at, rc, st.msg);
         bytes[at] ^= 0x24;
     }
     CHECK(clean);
-    CHECK(nl_cifar_load_targz_buffer(&d, bytes, len / 2, &st) == NL_EFORMAT);
-    CHECK_MSG(strstr(st.msg, "truncated") != NULL, "message: %s", st.msg);
+    /* The last bytes are the CRC-32 and length of the data: a wrong CRC is an error. */
+    bytes[len - 6] ^= 0x01;
+    CHECK(nl_synth_write_file(bad, bytes, len) == 0);
+    CHECK(nl_cifar_load_path(&d, bad, &st) == NL_EFORMAT);
+    CHECK_MSG(strstr(st.msg, "gzip: corrupt data") != NULL, "message: %s", st.msg);
+    CHECK(is_zeroed(&d));
+    bytes[len - 6] ^= 0x01;
+    /* Cut files: in the middle, inside the header, and just before the trailer's end. */
+    size_t cuts[4] = {len / 2, 10, 3, len - 1};
+    for (int k = 0; k < 4; k++) {
+        CHECK(nl_synth_write_file(bad, bytes, cuts[k]) == 0);
+        CHECK(nl_cifar_load_path(&d, bad, &st) == NL_EFORMAT);
+        CHECK_MSG(strstr(st.msg, "truncated") != NULL || strstr(st.msg, "not a gzip/tar file") != NULL,
+                  "cut at %zu: %s", cuts[k], st.msg);
+        CHECK(is_zeroed(&d));
+    }
+    /* A gzip header with nothing after it, and gzip magic followed by garbage. */
+    uint8_t junk[64];
+    memset(junk, 0xA5, sizeof junk);
+    junk[0] = 0x1F, junk[1] = 0x8B, junk[2] = 8, junk[3] = 0;
+    CHECK(nl_synth_write_file(bad, junk, sizeof junk) == 0);
+    CHECK(nl_cifar_load_path(&d, bad, &st) == NL_EFORMAT);
+    CHECK_MSG(strstr(st.msg, "gzip") != NULL, "message: %s", st.msg);
     CHECK(is_zeroed(&d));
     free(bytes);
 }
@@ -249,18 +293,31 @@ static void test_memory_archives(void) {
     nl_cifar d;
     nl_status st = {0};
     const char *folders[3] = {NULL, "cifar-10-batches-bin", "./some/where/cifar-10-batches-bin"};
+    char gzpath[128];
+    snprintf(gzpath, sizeof gzpath, "%s/cifar-10-binary.tar.gz", tmpdir);
     for (int f = 0; f < 3; f++) {
         size_t tar_len, gz_len;
         uint8_t *tar = nl_synth_cifar_tar(NTRAIN, NTEST, SEED, folders[f], &tar_len);
         uint8_t *gz = tar ? nl_synth_gzip_stored(tar, tar_len, &gz_len) : NULL;
         CHECK(gz != NULL);
         if (!gz) continue;
-        CHECK_MSG(nl_cifar_load_targz_buffer(&d, gz, gz_len, &st) == NL_OK, "%s", st.msg);
+        CHECK(nl_synth_write_file(gzpath, gz, gz_len) == 0);
+        CHECK_MSG(nl_cifar_load_path(&d, gzpath, &st) == NL_OK, "%s", st.msg);
         CHECK(matches_synth(&d));
         nl_cifar_free(&d);
-        CHECK_MSG(nl_cifar_load_targz_buffer(&d, tar, tar_len, &st) == NL_OK, "plain tar: %s", st.msg);
+        CHECK_MSG(nl_cifar_load_tar_buffer(&d, tar, tar_len, &st) == NL_OK, "plain tar: %s", st.msg);
         CHECK(matches_synth(&d));
         nl_cifar_free(&d);
+        /* Fed in pieces of every awkward size: records and headers split anywhere. */
+        size_t pieces[5] = {1, 511, 3073, 4096 + 7, 65536};
+        int ok = 1;
+        for (int k = f ? 2 : 0; k < 5; k++) { /* 1-byte pieces once: they are slow */
+            int rc = load_in_pieces(&d, tar, tar_len, pieces[k], &st);
+            ok &= rc == NL_OK && matches_synth(&d);
+            if (rc) fprintf(stderr, "  pieces of %zu: %s\n", pieces[k], st.msg);
+            nl_cifar_free(&d);
+        }
+        CHECK(ok);
         free(tar);
         free(gz);
     }
@@ -268,14 +325,13 @@ static void test_memory_archives(void) {
     /* Build archives with one batch missing, short or mislabelled. */
     uint8_t *bufs[6];
     for (int b = 0; b < 6; b++) bufs[b] = expected_batch(b);
-    nl_synth_file files[6];
+    nl_synth_file files[8];
     char paths[6][64];
     for (int b = 0; b < 6; b++) {
         snprintf(paths[b], sizeof paths[b], "cifar-10-batches-bin/%s", names[b]);
         files[b] = (nl_synth_file){paths[b], bufs[b], NL_SYNTH_BATCH_BYTES(b < 5 ? NTRAIN : NTEST)};
     }
-    char gzpath[128];
-    snprintf(gzpath, sizeof gzpath, "%s/cifar-10-binary.tar.gz", tmpdir);
+    uint8_t label5 = 0;
     for (int kind = 0; kind < 3; kind++) {
         nl_synth_file use[6];
         memcpy(use, files, sizeof use);
@@ -289,6 +345,7 @@ static void test_memory_archives(void) {
             use[1].len -= 7; /* data_batch_2 ends with a partial record */
             expect = "cifar-10-binary.tar.gz: data_batch_2.bin: size 92183 is not a multiple";
         } else {
+            label5 = bufs[4][0];
             bufs[4][0] = 200;
             expect = "cifar-10-binary.tar.gz: data_batch_5.bin: record 0 has label 200 (must be 0..9)";
         }
@@ -302,11 +359,52 @@ static void test_memory_archives(void) {
         free(tar);
         free(gz);
     }
+    bufs[4][0] = label5;
+
+    /* Duplicates: a copy in cifar-10-batches-bin/ beats one elsewhere whatever the order,
+     * and among equals the later one wins (as tar extracts). */
+    {
+        uint8_t *other = expected_batch(1); /* data_batch_2's size, other contents */
+        for (size_t i = 0; i < NL_SYNTH_BATCH_BYTES(NTRAIN); i += 3073) other[i] = 9, other[i + 1] ^= 0xFF;
+        nl_synth_file use[8];
+        memcpy(use, files, 6 * sizeof use[0]);
+        use[6] = (nl_synth_file){"elsewhere/data_batch_3.bin", other, NL_SYNTH_BATCH_BYTES(NTRAIN)};
+        use[7] = (nl_synth_file){"cifar-10-batches-bin/data_batch_1.bin", bufs[0], NL_SYNTH_BATCH_BYTES(NTRAIN)};
+        /* first copy of data_batch_1 replaced by the identical later one */
+        use[0] = (nl_synth_file){"cifar-10-batches-bin/data_batch_1.bin", other, NL_SYNTH_BATCH_BYTES(NTRAIN)};
+        size_t tar_len;
+        uint8_t *tar = nl_synth_write_tar(use, 8, &tar_len);
+        CHECK_MSG(nl_cifar_load_tar_buffer(&d, tar, tar_len, &st) == NL_OK, "%s", st.msg);
+        CHECK(matches_synth(&d));
+        nl_cifar_free(&d);
+        free(tar);
+        free(other);
+    }
+
+    /* A batch file announcing more records than a set can hold is refused from its header,
+     * before anything is allocated for it. */
+    {
+        nl_synth_file one = {"cifar-10-batches-bin/data_batch_1.bin", bufs[0], NL_SYNTH_BATCH_BYTES(NTRAIN)};
+        size_t tar_len;
+        uint8_t *tar = nl_synth_write_tar(&one, 1, &tar_len);
+        uint8_t *h = tar;
+        snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)NL_SYNTH_BATCH_BYTES(60001));
+        memset(h + 148, ' ', 8);
+        unsigned sum = 0;
+        for (int i = 0; i < 512; i++) sum += h[i];
+        snprintf((char *)h + 148, 8, "%06o", sum);
+        CHECK(nl_cifar_load_tar_buffer(&d, tar, tar_len, &st) == NL_EFORMAT);
+        CHECK_MSG(strstr(st.msg, "too many images") != NULL, "message: %s", st.msg);
+        CHECK(is_zeroed(&d));
+        free(tar);
+    }
     for (int b = 0; b < 6; b++) free(bufs[b]);
 
-    /* Not an archive at all. */
-    CHECK(nl_cifar_load_targz_buffer(&d, (const uint8_t *)"hello", 5, &st) == NL_EFORMAT);
+    /* Not an archive at all, or nothing. */
+    CHECK(nl_cifar_load_tar_buffer(&d, (const uint8_t *)"hello", 5, &st) == NL_EFORMAT);
     CHECK_MSG(strcmp(st.msg, "archive: not a gzip or tar file") == 0, "message: %s", st.msg);
+    CHECK(is_zeroed(&d));
+    CHECK(nl_cifar_load_tar_buffer(&d, NULL, 0, &st) == NL_EFORMAT);
     CHECK(is_zeroed(&d));
 }
 

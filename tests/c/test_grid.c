@@ -9,6 +9,7 @@
 #include "draw/nl_font.h"
 #include "draw/nl_grid.h"
 #include "draw/nl_png.h"
+#include "nl_png_read.h"
 #include "nl_test.h"
 
 static const char *const NAMES[10] = {"airplane", "automobile", "bird",  "cat",  "deer",
@@ -162,7 +163,10 @@ static void check_layout(void) {
     uint8_t *png = NULL;
     size_t len = 0;
     CHECK(nl_file_read_all(path, &png, &len, 0, &st) == NL_OK);
-    CHECK(len > (size_t)w * h * 3 && png && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
+    int dw = 0, dh = 0;
+    uint8_t *back = png ? nl_test_png_decode(png, len, &dw, &dh, NULL) : NULL;
+    CHECK(back && dw == w && dh == h && memcmp(back, rgb, (size_t)w * h * 3) == 0);
+    free(back);
     free(png);
     printf("test_grid: sample grid (%dx%d) written to %s\n", w, h, path);
     free(rgb);

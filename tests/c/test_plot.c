@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nl_synth.h"
+#include "nl_png_read.h"
 #include "nl_test.h"
 
 static char normlab[512], dir[64];
@@ -43,65 +44,16 @@ static void expect_error(const char *args, int code, const char *needle) {
     free(err);
 }
 
-static unsigned be32(const uint8_t *p) {
-    return (unsigned)p[0] << 24 | (unsigned)p[1] << 16 | (unsigned)p[2] << 8 | p[3];
-}
-
-/* Decodes the PNGs normlab writes (8-bit RGB, stored deflate blocks, filter 0) into rgb
- * (malloc'd). Returns 0, or -1 if the file is not of that form. */
+/* Decodes a PNG normlab wrote into rgb (malloc'd). Returns 0, or -1 if it is not valid. */
 static int read_png(const char *name, uint8_t **rgb, int *w, int *h) {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     size_t len;
     uint8_t *f = nl_synth_read_file(path, &len);
-    *rgb = NULL;
     *w = *h = 0;
-    if (!f || len < 33 || memcmp(f, "\x89PNG\r\n\x1a\n", 8) || memcmp(f + 12, "IHDR", 4) || f[24] != 8 || f[25] != 2) {
-        free(f);
-        return -1;
-    }
-    *w = (int)be32(f + 16);
-    *h = (int)be32(f + 20);
-    size_t zlen = 0, raw_len = (size_t)*h * ((size_t)*w * 3 + 1);
-    uint8_t *z = malloc(len), *raw = malloc(raw_len);
-    for (size_t p = 8; p + 12 <= len;) { /* gather the IDAT chunks */
-        size_t n = be32(f + p);
-        if (p + 12 + n > len) break;
-        if (!memcmp(f + p + 4, "IDAT", 4)) {
-            memcpy(z + zlen, f + p + 8, n);
-            zlen += n;
-        }
-        p += 12 + n;
-    }
-    size_t got = 0, q = 2; /* after the zlib header */
-    int final = 0;
-    while (!final && q + 5 <= zlen) {
-        final = z[q] & 1;
-        if ((z[q] >> 1) & 3) break; /* not a stored block */
-        size_t n = (size_t)z[q + 1] | (size_t)z[q + 2] << 8;
-        q += 5;
-        if (q + n > zlen || got + n > raw_len) break;
-        memcpy(raw + got, z + q, n);
-        got += n;
-        q += n;
-    }
-    int ok = final && got == raw_len;
-    if (ok) {
-        *rgb = malloc((size_t)*w * (size_t)*h * 3);
-        for (int y = 0; y < *h && ok; y++) {
-            const uint8_t *row = raw + (size_t)y * ((size_t)*w * 3 + 1);
-            ok = row[0] == 0;
-            memcpy(*rgb + (size_t)y * (size_t)*w * 3, row + 1, (size_t)*w * 3);
-        }
-    }
+    *rgb = f ? nl_test_png_decode(f, len, w, h, NULL) : NULL;
     free(f);
-    free(z);
-    free(raw);
-    if (!ok) {
-        free(*rgb);
-        *rgb = NULL;
-    }
-    return ok ? 0 : -1;
+    return *rgb ? 0 : -1;
 }
 
 static int count_colour(const uint8_t *rgb, int w, int h, const uint8_t c[3]) {

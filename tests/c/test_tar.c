@@ -129,6 +129,106 @@ static void test_size_fields(void) {
     free(tar);
 }
 
+/* Reads an archive through nl_tar_stream in pieces of `piece` bytes and checks every entry
+ * (name, type, size, data) against the whole-buffer reader. Returns the number of entries,
+ * -1 if both failed with the same message, -2 if they differ in anything. */
+static int same_in_pieces(const uint8_t *tar, size_t len, size_t piece) {
+    nl_tar_reader r;
+    nl_tar_entry e;
+    nl_status st_whole = {0}, st = {0};
+    nl_tar_init(&r, tar, len);
+    nl_tar_stream s;
+    nl_tar_stream_init(&s);
+    size_t at = 0, in_len = 0;
+    const uint8_t *in = tar;
+    int n = 0, got, ended = 0;
+    while ((got = nl_tar_next(&r, &e, &st_whole)) == 1) {
+        /* the same entry from the stream, then its data piece by piece */
+        int ev = NL_TAR_NEED_MORE;
+        const uint8_t *d;
+        size_t dl;
+        while (ev != NL_TAR_ENTRY) {
+            if (!in_len) {
+                if (at >= len) return -2;
+                in = tar + at;
+                in_len = len - at < piece ? len - at : piece;
+                at += in_len;
+            }
+            ev = nl_tar_stream_next(&s, &in, &in_len, &d, &dl, &st);
+            if (ev < 0 || ev == NL_TAR_END || ev == NL_TAR_DATA) return -2;
+        }
+        if (strcmp(s.entry.name, e.name) || s.entry.type != e.type || s.entry.size != e.size) return -2;
+        uint64_t seen = 0;
+        while (seen < e.size) {
+            if (!in_len) {
+                if (at >= len) return -2;
+                in = tar + at;
+                in_len = len - at < piece ? len - at : piece;
+                at += in_len;
+            }
+            ev = nl_tar_stream_next(&s, &in, &in_len, &d, &dl, &st);
+            if (ev == NL_TAR_NEED_MORE) continue;
+            if (ev != NL_TAR_DATA || seen + dl > e.size || memcmp(d, e.data + seen, dl)) return -2;
+            seen += dl;
+        }
+        n++;
+    }
+    /* the rest: the end, or the same error */
+    for (;;) {
+        if (!in_len) {
+            if (at >= len) break;
+            in = tar + at;
+            in_len = len - at < piece ? len - at : piece;
+            at += in_len;
+        }
+        const uint8_t *d;
+        size_t dl;
+        int ev = nl_tar_stream_next(&s, &in, &in_len, &d, &dl, &st);
+        if (ev == NL_TAR_END) {
+            ended = 1;
+            break;
+        }
+        if (ev < 0) break;
+        /* (the whole reader does not report an entry whose data is cut; the stream does) */
+        if (ev != NL_TAR_NEED_MORE && got >= 0) return -2;
+    }
+    int stream_rc = st.code ? -1 : ended ? 0 : nl_tar_stream_finish(&s, &st);
+    if ((got < 0) != (stream_rc < 0)) return -2;
+    if (got < 0 && strcmp(st.msg, st_whole.msg)) {
+        fprintf(stderr, "  pieces of %zu: '%s' vs '%s'\n", piece, st.msg, st_whole.msg);
+        return -2;
+    }
+    return got < 0 ? -1 : n;
+}
+
+/* The incremental reader gives the same entries and errors whatever the piece size. */
+static void test_pieces(void) {
+    uint8_t big[3000];
+    for (int i = 0; i < 3000; i++) big[i] = (uint8_t)(i * 7);
+    nl_synth_file files[3] = {{"a.txt", (const uint8_t *)"hello", 5}, {"dir/empty", (const uint8_t *)"", 0},
+                              {"dir/big.bin", big, sizeof big}};
+    size_t len;
+    uint8_t *tar = nl_synth_write_tar(files, 3, &len);
+    static const size_t pieces[] = {1, 7, 511, 512, 513, 4096, 1 << 20};
+    int ok = 1;
+    for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+        ok &= same_in_pieces(tar, len, pieces[k]) == 3;
+        ok &= same_in_pieces(tar, 512 * 4 + 1000, pieces[k]) == -1; /* cut inside big.bin */
+        for (size_t cut = 0; cut < len; cut += 97) ok &= same_in_pieces(tar, cut, pieces[k]) >= -1;
+    }
+    CHECK(ok);
+    /* a cut file: the stream reports it when told the input has ended */
+    nl_tar_stream s;
+    nl_tar_stream_init(&s);
+    const uint8_t *in = tar, *d;
+    size_t in_len = 512 * 4 + 1000, dl;
+    nl_status st = {0};
+    while (nl_tar_stream_next(&s, &in, &in_len, &d, &dl, &st) > 0) {}
+    CHECK(nl_tar_stream_finish(&s, &st) == -1);
+    CHECK_MSG(strcmp(st.msg, "tar: entry dir/big.bin truncated (1000 of 3000 bytes present)") == 0, "message: %s", st.msg);
+    free(tar);
+}
+
 /* Archives made by GNU tar in its three formats, with a 150-character file name (GNU 'L'
  * entry, ustar prefix, pax path record). */
 static void test_system_tar(void) {
@@ -171,6 +271,10 @@ static void test_system_tar(void) {
         CHECK_MSG(got == 0, "%s: %s", formats[f], st.msg);
         CHECK_MSG(files == 2 && dirs == 2 && found_long && found_short, "%s: files %d dirs %d long %d short %d",
                   formats[f], files, dirs, found_long, found_short);
+        /* long names from GNU 'L' entries and pax records split across pieces */
+        int same = 1;
+        for (size_t piece = 1; piece <= 4096; piece = piece * 3 + 1) same &= same_in_pieces(tar, len, piece) == 4;
+        CHECK_MSG(same, "%s: the stream read it differently", formats[f]);
         free(tar);
     }
 }
@@ -182,6 +286,7 @@ int main(void) {
     }
     test_synthetic();
     test_size_fields();
+    test_pieces();
     test_system_tar();
     nl_synth_rmtree(tmpdir);
     return nl_test_finish("test_tar");

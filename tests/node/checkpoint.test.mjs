@@ -63,7 +63,7 @@ test('native checkpoint -> Wasm (st and mt): same predictions and bytes', async 
   for (const [variant, threads] of [['st', 1], ['mt', 2]]) {
     const nl = await loadNormLab(variant, threads);
     try {
-      nl.loadDatasetTarGz(data.tgz);
+      await nl.loadDatasetArchive(data.tgz);
       const tr = nl.trainerFromCheckpoint(ckpt, { threads: 1 });
       assert.equal(tr.progress().globalStep, 4);
       assert.ok(bytes(tr.params()).equals(nat.params));

@@ -57,7 +57,7 @@ for (const c of CASES) {
       const nl = await loadNormLab(variant, threads);
       try {
         if (variant === 'st') nl.loadDatasetBatches(batches);
-        else nl.loadDatasetTarGz(data.tgz);
+        else await nl.loadDatasetArchive(data.tgz);
         const tr = nl.createTrainer(c.model, { ...c.settings, threads });
         const p = trainN(tr, STEPS);
         assert.equal(p.globalStep, STEPS);

@@ -51,7 +51,7 @@ test('the archive has the official layout with smaller batch files', () => {
 test('the core loads it: balanced classes, the standard class names', async () => {
   const nl = await loadNormLab('st');
   try {
-    const info = nl.loadDatasetTarGz(new Uint8Array(archive));
+    const info = await nl.loadDatasetArchive(new Uint8Array(archive));
     assert.equal(info.train, manifest.train);
     assert.equal(info.test, manifest.test);
     assert.deepEqual(info.classNames.slice(0, 3), ['airplane', 'automobile', 'bird']);

@@ -2,6 +2,7 @@
 // given as six batch buffers or as a .tar.gz; both forms load the same images.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 
 import { makeBatches, makeTarGz } from './support_cifar.mjs';
 import { bytes, loadNormLab } from './support_wasm.mjs';
@@ -28,7 +29,7 @@ test('the .tar.gz and the six buffers give the same data set', async () => {
     const a = nl.loadDatasetBatches(batches);
     const imgA = nl.images(0, 256, 'test');
     const trainA = nl.labels('train');
-    const b = nl.loadDatasetTarGz(tgz);
+    const b = await nl.loadDatasetArchive(tgz);
     assert.deepEqual(a, b);
     assert.equal(b.train, 512);
     assert.equal(b.test, 256);
@@ -41,12 +42,50 @@ test('the .tar.gz and the six buffers give the same data set', async () => {
   }
 });
 
+test('archives stream in: any piece size, Blob, ReadableStream, plain tar; the heap does not hold them', async () => {
+  const nl = await loadNormLab('st');
+  try {
+    const ref = nl.loadDatasetBatches(batches);
+    const trainRef = bytes(nl.images(0, 512, 'train'));
+    const tar = new Uint8Array(gunzipSync(tgz));
+    async function* pieces(u8, n) { for (let i = 0; i < u8.length; i += n) yield u8.subarray(i, i + n); }
+    async function* headBytes(u8) { // the gzip magic split over pieces of one byte, then the rest
+      for (let i = 0; i < 5; i++) yield u8.subarray(i, i + 1);
+      yield u8.subarray(5);
+    }
+    const heapBefore = nl._buffer().byteLength;
+    const sources = [
+      ['gzip in 1000-byte pieces', pieces(tgz, 1000)],
+      ['gzip starting with 1-byte pieces', headBytes(tgz)],
+      ['gzip as a Blob', new Blob([tgz])],
+      ['gzip as a ReadableStream', new Blob([tgz]).stream()],
+      ['plain tar in 3073-byte pieces', pieces(tar, 3073)],
+      ['plain tar whole', tar],
+    ];
+    for (const [label, src] of sources) {
+      let calls = 0;
+      const info = await nl.loadDatasetArchive(src, { onProgress: () => calls++ });
+      assert.deepEqual(info, ref, label);
+      assert.ok(bytes(nl.images(0, 512, 'train')).equals(trainRef), `${label}: other images`);
+      assert.ok(calls > 0, `${label}: no progress`);
+    }
+    // data set 1.6 MB, tar 2.4 MB: the heap grew by no more than the data set and the 1 MiB piece
+    assert.ok(nl._buffer().byteLength - heapBefore <= 4 << 20, `heap grew ${nl._buffer().byteLength - heapBefore}`);
+    // one load at a time
+    const first = nl.loadDatasetArchive(tgz);
+    await assert.rejects(nl.loadDatasetArchive(tgz), /already loading/);
+    await first;
+  } finally {
+    nl.close();
+  }
+});
+
 for (const [variant, threads, form] of [['st', 1, 'batches'], ['mt', 2, 'tar.gz']]) {
   test(`${variant} (${threads} threads, ${form}): the loss falls`, async () => {
     const nl = await loadNormLab(variant, threads);
     try {
       if (form === 'batches') nl.loadDatasetBatches(batches);
-      else nl.loadDatasetTarGz(tgz);
+      else await nl.loadDatasetArchive(tgz);
       const tr = nl.createTrainer({ norm: 'bn' }, { batch: 32, epochs: 2, seed: 3, schedule: 'const', max_lr: 0.02 });
       const before = tr.evaluate();
       const losses = [];

@@ -54,6 +54,11 @@ test('loader errors become messages about the file and what to do', () => {
     /^x\.tar\.gz: the file is incomplete \(gzip: truncated input \(compressed data ends early\)\): the download was probably cut off\. Download it again\. Use the binary version/);
   assert.match(m('archive: gzip: CRC mismatch (data is corrupt)'), /^x\.tar\.gz: the file is damaged \(gzip: CRC mismatch .*Download it again/);
   assert.match(m('inflate: invalid distance too far back (at compressed byte 215)'), /the file is damaged/);
+  // the platform's gzip (normlab.js prefixes "archive: gzip: "): zlib in Node, browsers
+  assert.match(m('archive: gzip: unexpected end of file'), /the file is incomplete/);
+  assert.match(m('archive: gzip: incorrect data check'), /the file is damaged \(gzip: incorrect data check\)/);
+  assert.match(m('archive: gzip: The compressed data was not valid.'), /the file is damaged/);
+  assert.match(m('archive: gzip: Compressed input was truncated.'), /the file is incomplete/);
   assert.match(m('archive: not a gzip or tar file', new Uint8Array(600).fill(7)), /not a \.tar\.gz or \.tar archive/);
   assert.match(m('archive: missing data_batch_1.bin'), /does not hold the CIFAR-10 binary files \(missing data_batch_1\.bin\)/);
   assert.match(m('archive: test_batch.bin: size 100 is not a multiple of 3073-byte records'), /not CIFAR-10 binary data/);

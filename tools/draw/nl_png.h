@@ -1,5 +1,5 @@
-/* A minimal PNG encoder for 8-bit RGB images: uncompressed (stored) deflate blocks, so it
- * needs no zlib and stays small; fine for report images of a few hundred kilobytes. */
+/* A PNG encoder for 8-bit RGB images: adaptive row filters and zlib's deflate (native
+ * builds only: the drawing code is linked by the CLI, never into the Wasm module). */
 #ifndef NL_PNG_H
 #define NL_PNG_H
 

@@ -1,6 +1,7 @@
 // Recognises what the user dropped or picked (the official cifar-10-binary.tar.gz, a .tar, or
 // the six .bin files) and turns loader errors into messages a student can act on. The
-// archives themselves are unpacked by the core in Wasm. Pure: works on names, sizes, bytes.
+// archives themselves are inflated by the browser (DecompressionStream) and unpacked by the
+// core in Wasm. Pure: works on names, sizes, bytes.
 
 export const RECORD_BYTES = 3073;
 export const BATCH_NAMES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin',
@@ -82,7 +83,8 @@ export function loadErrorMessage(fileName, detail, head) {
   if (/truncated|ends early|unexpected end/i.test(d)) {
     return `${name}the file is incomplete (${d}): the download was probably cut off. Download it again. ${HELP}`;
   }
-  if (/crc|corrupt|inflate|invalid|checksum|bad (block|code|header)/i.test(d)) {
+  // zlib (Node) says e.g. "incorrect data check", browsers "The compressed data was not valid"
+  if (/crc|corrupt|inflate|invalid|not valid|incorrect|checksum|bad (block|code|header)|^gzip: /i.test(d)) {
     return `${name}the file is damaged (${d}). Download it again. ${HELP}`;
   }
   if (/not a gzip or tar/i.test(d) || (head && kind === 'unknown' && /\.(gz|tgz|tar)$/i.test(fileName || ''))) {
