@@ -32,7 +32,26 @@ static const nl_kernel_set set_wasmsimd = {
     nl_f32_maxpool_bwd__wasmsimd,
 };
 
-#if defined(NL_WIDE_KERNELS)
+#if defined(NL_AVX2_KERNELS)
+#define NL_HAVE_AVX2 1
+static const nl_kernel_set set_avx2 = {
+    "avx2",
+    /* One __m256 per row, 12 rows: 12 accumulators + B + broadcast + product fill the 16 ymm
+     * registers; multiply then add (no FMA), as every other set. */
+    {12, 8, nl_f32_igemm_12x8__avx2, "f32_igemm_12x8__avx2"},
+    {12, 8, nl_f32_igemm_12x8__avx2, "f32_igemm_12x8__avx2"},
+    {12, 8, nl_f32_wgrad_12x8__avx2, "f32_wgrad_12x8__avx2"},
+    {12, 8, nl_f32_wgrad_12x8__avx2, "f32_wgrad_12x8__avx2"},
+    nl_f32_chansum__avx2,
+    nl_f32_normrelu__avx2,
+    nl_f32_normrelu_bwd__avx2,
+    nl_f32_norm_dx__avx2,
+    nl_f32_maxpool__wasmsimd, /* memory-bound: the 128-bit kernel is enough */
+    nl_f32_maxpool_bwd__wasmsimd,
+};
+#endif
+
+#if defined(NL_AVX512_KERNELS)
 #define NL_HAVE_AVX512 1
 static const nl_kernel_set set_avx512 = {
     "avx512",
@@ -49,24 +68,27 @@ static const nl_kernel_set set_avx512 = {
     nl_f32_normrelu__avx512,
     nl_f32_normrelu_bwd__avx512,
     nl_f32_norm_dx__avx512,
-    nl_f32_maxpool__wasmsimd, /* memory-bound: the 128-bit kernel is enough */
+    nl_f32_maxpool__wasmsimd,
     nl_f32_maxpool_bwd__wasmsimd,
 };
+#endif
 
-static int cpu_has_avx512(void) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+/* CPU features (cpuid and the OS's saved register state, as libgcc checks them) */
+#if defined(NL_HAVE_AVX2) || defined(NL_HAVE_AVX512)
+static int cpu_has(const char *isa) {
     __builtin_cpu_init();
+    if (!strcmp(isa, "avx2")) return __builtin_cpu_supports("avx2");
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
-#else
-    return 1;
-#endif
 }
 #endif
 
 static const nl_kernel_set *best_set(void) {
 #ifdef NL_HAVE_AVX512
-    if (cpu_has_avx512()) return &set_avx512;
+    if (cpu_has("avx512")) return &set_avx512;
+#endif
+#ifdef NL_HAVE_AVX2
+    if (cpu_has("avx2")) return &set_avx2;
 #endif
     return &set_wasmsimd;
 }
@@ -74,18 +96,26 @@ static const nl_kernel_set *best_set(void) {
 const nl_kernel_set *nl_kernels_find(const char *isa) {
     if (!isa || !*isa || !strcmp(isa, "auto") || !strcmp(isa, "best")) return best_set();
     if (!strcmp(isa, "scalar")) return &set_scalar;
-    if (!strcmp(isa, "wasmsimd")) return &set_wasmsimd;
+    if (!strcmp(isa, "wasmsimd") || !strcmp(isa, "simd128")) return &set_wasmsimd;
+#ifdef NL_HAVE_AVX2
+    if (!strcmp(isa, "avx2")) return cpu_has("avx2") ? &set_avx2 : NULL;
+#endif
 #ifdef NL_HAVE_AVX512
-    if (!strcmp(isa, "avx512")) return cpu_has_avx512() ? &set_avx512 : NULL;
+    if (!strcmp(isa, "avx512")) return cpu_has("avx512") ? &set_avx512 : NULL;
 #endif
     return NULL;
 }
 
 const char *nl_kernels_available(void) {
-#ifdef NL_HAVE_AVX512
-    if (cpu_has_avx512()) return "scalar,wasmsimd,avx512";
+    static char names[64];
+    strcpy(names, "scalar,wasmsimd");
+#ifdef NL_HAVE_AVX2
+    if (cpu_has("avx2")) strcat(names, ",avx2");
 #endif
-    return "scalar,wasmsimd";
+#ifdef NL_HAVE_AVX512
+    if (cpu_has("avx512")) strcat(names, ",avx512");
+#endif
+    return names;
 }
 
 static const nl_kernel_set *current;
