@@ -13,7 +13,7 @@ void cli_print_usage(FILE *f) {
           "  eval     --data PATH --load FILE [--misclassified OUT.png] [--by-confidence] [--threads N]\n"
           "  summary  [--norm bn|gn|ln] [model options]   parameter and receptive-field tables\n"
           "  bench    [--norm bn|gn|ln] [--batch 128] [--steps 20] [--threads N] [--repeats R]\n"
-          "           [--isa avx512|wasmsimd|scalar]   training speed on random data (JSON)\n"
+          "           [--isa avx512|avx2|wasmsimd|scalar] [--profile]   training speed on random data (JSON)\n"
           "  export   --load CKPT --out FILE.safetensors [--json MODEL.json]   weights for PyTorch\n"
           "  import   --in FILE.safetensors [--json MODEL.json] --save CKPT [training options]\n"
           "  describe [--norm bn|gn|ln] [model options] [--load CKPT | --in FILE.safetensors] [--out FILE.json]\n"
