@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "draw/nl_canvas.h"
 #include "base/nl_file.h"
+#include "serialize/nl_json.h"
 #include "draw/nl_png.h"
 
 #define MAX_RUNS 8
@@ -28,44 +29,6 @@ typedef struct {
     char norm[LABEL_MAX]; /* "norm" of the first line, "" if none */
     char label[LABEL_MAX];
 } run_data;
-
-/* Finds `"key": <number>` in a one-line JSON object. Returns 1 and *out, 0 if the key is
- * absent, -1 if it is there but its value is not a finite number. */
-static int json_number(const char *line, const char *key, double *out) {
-    char pat[40];
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    for (const char *p = strstr(line, pat); p; p = strstr(p + 1, pat)) {
-        const char *q = p + strlen(pat);
-        while (*q == ' ' || *q == '\t') q++;
-        if (*q != ':') continue; /* the same text inside a string value, not a key */
-        q++;
-        char *end;
-        double v = strtod(q, &end);
-        if (end == q || !isfinite(v)) return -1;
-        while (*end == ' ' || *end == '\t') end++;
-        if (*end != ',' && *end != '}') return -1;
-        *out = v;
-        return 1;
-    }
-    return 0;
-}
-
-/* Copies the string value of `"key": "..."` into out (plain characters only). */
-static void json_string(const char *line, const char *key, char *out, size_t size) {
-    char pat[40];
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    out[0] = '\0';
-    const char *p = strstr(line, pat);
-    if (!p) return;
-    p += strlen(pat);
-    while (*p == ' ' || *p == '\t') p++;
-    if (*p++ != ':') return;
-    while (*p == ' ' || *p == '\t') p++;
-    if (*p++ != '"') return;
-    size_t n = 0;
-    while (*p && *p != '"' && n + 1 < size) out[n++] = *p++;
-    out[n] = '\0';
-}
 
 static int run_append(run_data *r, const double *vals) {
     if (r->n == r->cap) {
@@ -89,35 +52,44 @@ static void run_free(run_data *r) {
     for (int f = 0; f < N_FIELDS; f++) free(r->v[f]);
 }
 
-/* Checks one line (NUL-terminated, trimmed) and appends it. Prints the error itself. */
-static int parse_line(run_data *r, char *line, int lineno) {
-    size_t len = strlen(line);
-    if (line[0] != '{' || line[len - 1] != '}') {
-        fprintf(stderr, "normlab: %s:%d: not a JSON object (expected one per line, as train --metrics-out writes)\n",
-                r->path, lineno);
+/* Parses one line (trimmed, len bytes) with the project's JSON reader, checks it and appends
+ * it. Prints the error itself. */
+static int parse_line(run_data *r, const char *line, size_t len, int lineno) {
+    nl_status st;
+    nl_json *obj = nl_json_parse(line, len, &st);
+    if (!obj || obj->type != NL_JSON_OBJECT) {
+        fprintf(stderr, "normlab: %s:%d: not a JSON object%s%s (expected one per line, as train --metrics-out writes)\n",
+                r->path, lineno, obj ? "" : ": ", obj ? "" : st.msg);
+        nl_json_free(obj);
         return EXIT_RUNTIME;
     }
+    int rc = 0;
     double vals[N_KEYS];
-    for (int k = 0; k < N_KEYS; k++) {
-        int found = json_number(line, keys[k], &vals[k]);
-        if (found <= 0) {
-            fprintf(stderr, "normlab: %s:%d: %s key \"%s\"\n", r->path, lineno,
-                    found == 0 ? "missing" : "no number for", keys[k]);
-            return EXIT_RUNTIME;
+    for (int k = 0; k < N_KEYS && !rc; k++) {
+        const nl_json *v = nl_json_get(obj, keys[k]);
+        if (!v || v->type != NL_JSON_NUMBER) {
+            fprintf(stderr, "normlab: %s:%d: %s key \"%s\"\n", r->path, lineno, v ? "no number for" : "missing",
+                    keys[k]);
+            rc = EXIT_RUNTIME;
+        } else {
+            vals[k] = v->number;
         }
     }
-    for (int k = F_TRAIN_ACC; k <= F_TEST_ACC; k++)
+    for (int k = F_TRAIN_ACC; k <= F_TEST_ACC && !rc; k++)
         if (vals[k] < 0.0 || vals[k] > 1.0) {
             fprintf(stderr, "normlab: %s:%d: \"%s\" is %g, expected a fraction in 0..1\n", r->path, lineno, keys[k],
                     vals[k]);
-            return EXIT_RUNTIME;
+            rc = EXIT_RUNTIME;
         }
-    if (r->n == 0) json_string(line, "norm", r->norm, sizeof r->norm);
-    if (run_append(r, vals)) {
+    const nl_json *norm = nl_json_get(obj, "norm");
+    if (!rc && r->n == 0 && norm && norm->type == NL_JSON_STRING)
+        snprintf(r->norm, sizeof r->norm, "%s", norm->str);
+    nl_json_free(obj);
+    if (!rc && run_append(r, vals)) {
         fprintf(stderr, "normlab: out of memory reading %s\n", r->path);
-        return EXIT_RUNTIME;
+        rc = EXIT_RUNTIME;
     }
-    return 0;
+    return rc;
 }
 
 static int read_run(run_data *r) {
@@ -138,7 +110,7 @@ static int read_run(run_data *r) {
         while (*p && isspace((unsigned char)*p)) p++;
         char *q = p + strlen(p);
         while (q > p && isspace((unsigned char)q[-1])) *--q = '\0';
-        if (*p) rc = parse_line(r, p, lineno); /* blank lines are allowed */
+        if (*p) rc = parse_line(r, p, (size_t)(q - p), lineno); /* blank lines are allowed */
         p = stop + 1;
     }
     free(buf);
