@@ -2,7 +2,7 @@
  * included by f32_{igemm,wgrad}_MRxNR__{avx512,avx2}.c with:
  *   NL_X86_ISA   NL_X86_AVX512 (one __m512 of 16 columns per row), NL_X86_AVX512_YMM (one
  *                __m256 of 8 columns, AVX-512VL masks) or NL_X86_AVX2 (one __m256, AVX2 masks)
- *   NL_MR        the largest row block (partial blocks run the 4k-row body just above mr)
+ *   NL_MR        the largest row block, 12 or 16 (fewer rows run the 4-, 8- or 12-row body)
  *   NL_IGEMM / NL_WGRAD  the function to define.
  * One vector per row; per k: one load of B, one broadcast of A per row, acc = acc + a * b as a
  * separate multiply and add (no FMA), in the reference's order: the bits equal the scalar and
@@ -51,6 +51,17 @@ typedef __m256i vmask;
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
+#define NL_X86_MAX_MR 16
+
+/* TILE(R) for the smallest row block R in {4, 8, 12, 16} (up to NL_MR) that holds mr rows;
+ * the branches past NL_MR are compiled out. */
+#define NL_BY_ROW_BLOCK(mr, TILE)                                                                                 \
+    do {                                                                                                          \
+        if (NL_MR >= 16 && (mr) > 12) TILE(16);                                                                   \
+        else if (NL_MR >= 12 && (mr) > 8) TILE(12);                                                               \
+        else if ((mr) > 4) TILE(8);                                                                               \
+        else TILE(4);                                                                                             \
+    } while (0)
 
 /* C rows in and out (nc < NL_W: masked) */
 INLINE vec load_c(size_t nc, vmask m, const float *p) { return nc == NL_W ? V_LOAD(p) : V_LOADM(m, p); }
@@ -70,15 +81,15 @@ INLINE void store_c(size_t nc, vmask m, float *p, vec v) {
 INLINE void igemm_tile(const size_t MR, size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a,
                        const float *b, float *c, size_t c_row_stride, int accumulate) {
     const vmask mask = V_MASK(nc);
-    vec acc[NL_MR];
+    vec acc[NL_X86_MAX_MR];
     NL_UNROLL
     for (size_t r = 0; r < MR; r++)
         acc[r] = accumulate ? load_c(nc, mask, c + (r < mr ? r : mr - 1) * c_row_stride) : V_ZERO();
-    const int32_t *ar[NL_MR]; /* offset rows; rows past mr repeat the last one */
+    const int32_t *ar[NL_X86_MAX_MR]; /* offset rows; rows past mr repeat the last one */
     NL_UNROLL
     for (size_t r = 0; r < MR; r++) ar[r] = a + (r < mr ? r : mr - 1) * ks;
     for (size_t t = 0; t < ks; t++) {
-        const float *ap[NL_MR];
+        const float *ap[NL_X86_MAX_MR];
         NL_UNROLL
         for (size_t r = 0; r < MR; r++) ap[r] = nl_row(x, ar[r][t]);
         for (size_t k = 0; k < kc; k++) {
@@ -97,16 +108,9 @@ INLINE void igemm_tile(const size_t MR, size_t mr, size_t nc, size_t kc, size_t 
 
 void NL_IGEMM(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a, const float *b, float *c,
               size_t c_row_stride, int accumulate) {
-#if NL_MR >= 16
-    if (mr > 12) igemm_tile(16, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-    else
-#endif
-#if NL_MR >= 12
-    if (mr > 8) igemm_tile(12, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-    else
-#endif
-    if (mr > 4) igemm_tile(8, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-    else igemm_tile(4, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
+#define TILE(R) igemm_tile(R, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate)
+    NL_BY_ROW_BLOCK(mr, TILE);
+#undef TILE
 }
 #endif
 
@@ -114,8 +118,8 @@ void NL_IGEMM(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const 
 INLINE void wgrad_tile(const size_t MR, size_t mr, size_t nc, size_t ko, size_t ki, const float *a, size_t a_outer,
                        size_t a_inner, const float *b, float *c, size_t c_row_stride) {
     const vmask mask = V_MASK(nc);
-    vec acc[NL_MR];
-    size_t ro[NL_MR]; /* row offsets; rows past mr repeat the last row */
+    vec acc[NL_X86_MAX_MR];
+    size_t ro[NL_X86_MAX_MR]; /* row offsets; rows past mr repeat the last row */
     NL_UNROLL
     for (size_t r = 0; r < MR; r++) {
         ro[r] = r < mr ? r : mr - 1;
@@ -139,15 +143,8 @@ INLINE void wgrad_tile(const size_t MR, size_t mr, size_t nc, size_t ko, size_t 
 
 void NL_WGRAD(size_t mr, size_t nc, size_t ko, size_t ki, const float *a, size_t a_outer, size_t a_inner,
               const float *b, float *c, size_t c_row_stride) {
-#if NL_MR >= 16
-    if (mr > 12) wgrad_tile(16, mr, nc, ko, ki, a, a_outer, a_inner, b, c, c_row_stride);
-    else
-#endif
-#if NL_MR >= 12
-    if (mr > 8) wgrad_tile(12, mr, nc, ko, ki, a, a_outer, a_inner, b, c, c_row_stride);
-    else
-#endif
-    if (mr > 4) wgrad_tile(8, mr, nc, ko, ki, a, a_outer, a_inner, b, c, c_row_stride);
-    else wgrad_tile(4, mr, nc, ko, ki, a, a_outer, a_inner, b, c, c_row_stride);
+#define TILE(R) wgrad_tile(R, mr, nc, ko, ki, a, a_outer, a_inner, b, c, c_row_stride)
+    NL_BY_ROW_BLOCK(mr, TILE);
+#undef TILE
 }
 #endif
