@@ -1,10 +1,10 @@
 /* Indirect GEMM microkernel (convolution forward / backward data), 12 rows x 8 columns (one
  * __m256 per row), AVX-512VL (native only): the tile for widths that are not multiples of 16. */
 #if defined(NL_AVX512_KERNELS) && defined(__AVX512F__)
-#define NL_X86_ISA NL_X86_AVX512_YMM
+#define NL_GEMM_ISA NL_GEMM_AVX512_YMM
 #define NL_MR 12
 #define NL_IGEMM nl_f32_igemm_12x8__avx512
-#include "f32_gemm_x86.h"
+#include "f32_gemm_simd.h"
 #else
 typedef int nl_not_built_nl_f32_igemm_12x8__avx512; /* not built: Wasm, non-x86, or NL_NATIVE_WIDE=OFF */
 #endif

@@ -1,10 +1,10 @@
 /* Weight-gradient GEMM microkernel (A^T read from pixel runs at two strides), 16 rows x 16 columns,
  * AVX-512 (native only). */
 #if defined(NL_AVX512_KERNELS) && defined(__AVX512F__)
-#define NL_X86_ISA NL_X86_AVX512
+#define NL_GEMM_ISA NL_GEMM_AVX512
 #define NL_MR 16
 #define NL_WGRAD nl_f32_wgrad_16x16__avx512
-#include "f32_gemm_x86.h"
+#include "f32_gemm_simd.h"
 #else
 typedef int nl_not_built_nl_f32_wgrad_16x16__avx512; /* not built: Wasm, non-x86, or NL_NATIVE_WIDE=OFF */
 #endif
