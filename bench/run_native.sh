@@ -5,13 +5,15 @@
 #
 #   bench/run_native.sh [--steps N] [--repeats R] [--no-torch] [--no-wasm] [--build-wasm]
 #                       [--isa LIST] [--norms LIST] [--threads LIST]
-#                       [--torch-variants LIST] [--torch-avx2] [--out FILE]
+#                       [--torch-variants LIST] [--torch-avx2] [--torch-threads N] [--out FILE]
 #
 # LISTs are comma-separated: --isa avx512,avx2,simd128 (kernel sets; default: the best one),
 # --norms bn,gn,ln, --threads 1,2, --torch-variants bn_cl,bn,gn,ln (the defaults).
 # --torch-avx2 also runs the PyTorch peer with oneDNN capped at AVX2 (ONEDNN_MAX_CPU_ISA=AVX2):
 # on an AVX-512 machine, `--isa avx2 --torch-avx2` compares what an AVX2-only CPU would run on
-# both sides (same cores, so not a Zen 3 figure; the ratio is the point).
+# both sides (same cores, so not a Zen 3 figure; the ratio is the point). --torch-threads: the
+# peer's threads (default 2); native rows are compared with the peer at their own thread count
+# when it was measured, else at 2.
 #
 # normlab runs twice (before and after the peers), R timed runs of N steps each time; its
 # figure is the median of those 2R runs. PyTorch: torch_bench.py --variants ... --threads 2 (its
@@ -37,6 +39,7 @@ NORMS="bn,gn,ln"
 THREADS="1,2"
 TORCH_VARIANTS="bn_cl,bn,gn,ln"
 TORCH_AVX2=0
+TORCH_THREADS=2
 OUT=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -50,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --threads) THREADS="$2"; shift 2 ;;
     --torch-variants) TORCH_VARIANTS="$2"; shift 2 ;;
     --torch-avx2) TORCH_AVX2=1; shift ;;
+    --torch-threads) TORCH_THREADS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "run_native.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
@@ -97,13 +101,13 @@ native_pass
 TORCH_PY="$SHARED/bench/peers/torch_bench.py"
 if [[ $TORCH == 1 ]]; then
     if [[ -f "$TORCH_PY" ]] && "$PYTHON" -c 'import torch' 2>/dev/null; then
-        note "PyTorch peer: $PYTHON $TORCH_PY --variants $TORCH_VARIANTS --threads 2 (load $(loadavg))"
-        "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads 2 | tee /dev/stderr |
-            awk '$1 == "RESULT" && $2 == "torch" { print "torch", $3, 2, "-", $4 }' >>"$LOG"
+        note "PyTorch peer: $PYTHON $TORCH_PY --variants $TORCH_VARIANTS --threads $TORCH_THREADS (load $(loadavg))"
+        "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads "$TORCH_THREADS" | tee /dev/stderr |
+            awk -v t="$TORCH_THREADS" '$1 == "RESULT" && $2 == "torch" { print "torch", $3, t, "-", $4 }' >>"$LOG"
         if [[ $TORCH_AVX2 == 1 ]]; then
             note "PyTorch peer, oneDNN capped at AVX2: ONEDNN_MAX_CPU_ISA=AVX2 (load $(loadavg))"
-            ONEDNN_MAX_CPU_ISA=AVX2 "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads 2 | tee /dev/stderr |
-                awk '$1 == "RESULT" && $2 == "torch" { print "torch-avx2", $3, 2, "-", $4 }' >>"$LOG"
+            ONEDNN_MAX_CPU_ISA=AVX2 "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads "$TORCH_THREADS" |
+                tee /dev/stderr | awk -v t="$TORCH_THREADS" '$1 == "RESULT" && $2 == "torch" { print "torch-avx2", $3, t, "-", $4 }' >>"$LOG"
         fi
     else
         note "PyTorch peer skipped: $TORCH_PY or python3-torch not found"
@@ -165,20 +169,25 @@ END {
         else if (f[1] ~ /^native/) { label = "normlab native " f[2] " " isa[key] ", " f[3] " thr" }
         else { label = "normlab Wasm " substr(f[1], 6) " " f[2] ", " f[3] " thr" }
         torchish = f[1] ~ /^torch/
-        peer = torchish ? "" : med["torch " f[2] " 2"]
+        pt = (("torch bn_cl " f[3]) in med) ? f[3] : 2  # the peer at the same thread count if measured
+        peer = torchish ? "" : med["torch " f[2] " " pt]
+        c1 = med["torch bn_cl " pt]; c2 = med["torch-avx2 bn_cl " pt]
+        if (torchish) { c1 = med["torch bn_cl " f[3]]; c2 = med["torch-avx2 bn_cl " f[3]] }
         r1 = (peer > 0) ? sprintf("%.2fx", med[key] / peer) : "-"
-        r2 = (tcl > 0) ? sprintf("%.2fx", med[key] / tcl) : "-"
-        r3 = (tcl2 > 0) ? sprintf("%.2fx", med[key] / tcl2) : "-"
+        r2 = (c1 > 0) ? sprintf("%.2fx", med[key] / c1) : "-"
+        r3 = (c2 > 0) ? sprintf("%.2fx", med[key] / c2) : "-"
         if (torchish && f[2] != "bn_cl") r1 = "-"
         printf "%-40s %9.1f %8.3f %11s %11s %11s   (%d runs)\n", label, med[key], 1000 / med[key], r1, r2, r3, n[key]
     }
     for (k = 1; k <= nk; k++) {
         key = order[k]; split(key, f, " ")
-        if (!(f[1] ~ /^native/) || f[2] != "bn" || f[3] != 2) continue
-        bn2 = med[key]; nat = f[1]
-        printf("\n%s: native BN 2 threads vs PyTorch BN channels_last: %s", isa[key], tcl > 0 ? sprintf("%.2fx", bn2 / tcl) : "-")
+        if (!(f[1] ~ /^native/) || f[2] != "bn") continue
+        t = f[3]; if (!(("torch bn_cl " t) in med)) continue
+        bn2 = med[key]; nat = f[1]; tcl = med["torch bn_cl " t]; tcl2 = med["torch-avx2 bn_cl " t]
+        printf("\n%s: native BN %d thread(s) vs PyTorch BN channels_last, same threads: %.2fx", isa[key], t, bn2 / tcl)
         if (tcl2 > 0) printf ", vs PyTorch with oneDNN capped at AVX2: %.2fx", bn2 / tcl2
         printf " (targets: >= 1.5x on AVX-512, >= 1.2x on AVX2)\n"
+        if (t != 2) continue
         if (med[nat " gn 2"] > 0 && med[nat " ln 2"] > 0)
             printf "%s: GN / LN time per image vs BN (2 threads): GN %.2fx, LN %.2fx (target <= 1.3x)\n", isa[key],
                 bn2 / med[nat " gn 2"], bn2 / med[nat " ln 2"]
@@ -187,6 +196,7 @@ END {
     if (med["wasm-st bn 1"] > 0)
         printf "Wasm st vs TF.js cpu backend (0.86 img/s, ../shared/bench/peers/README.md): %.0fx (target >= 10x)\n",
             med["wasm-st bn 1"] / 0.86
+    tcl = med["torch bn_cl 2"]
     if (med["wasm-mt bn 2"] > 0 && tcl > 0)
         printf "Wasm mt 2 threads vs PyTorch BN channels_last: %.2fx (target >= 0.5x)\n", med["wasm-mt bn 2"] / tcl
 }' "$LOG")"

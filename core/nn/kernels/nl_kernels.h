@@ -13,6 +13,9 @@
  * NL_NATIVE_WIDE) and chosen at run time by CPU features: avx512 > avx2 > wasmsimd. Same bits
  * as the others.
  *
+ * The SIMD GEMM kernels are instances of one template (f32_gemm_simd.h), the SIMD norm kernels
+ * of another (f32_norm_simd.h, whose channel tails run the reference loops of
+ * f32_norm_scalar.h); each f32_<op>_<tile>__<isa>.c names the ISA and tile.
  * A kernel set (nl_kernel_set) groups one ISA's kernels; the layers use the current set. */
 #ifndef NL_KERNELS_H
 #define NL_KERNELS_H
