@@ -5,7 +5,8 @@
 #
 #   bench/run_native.sh [--steps N] [--repeats R] [--no-torch] [--no-wasm] [--build-wasm]
 #                       [--isa LIST] [--norms LIST] [--threads LIST]
-#                       [--torch-variants LIST] [--torch-avx2] [--torch-threads N] [--out FILE]
+#                       [--torch-variants LIST] [--torch-avx2] [--torch-threads N]
+#                       [--torch-steps N] [--torch-repeats R] [--out FILE]
 #
 # LISTs are comma-separated: --isa avx512,avx2,simd128 (kernel sets; default: the best one),
 # --norms bn,gn,ln, --threads 1,2, --torch-variants bn_cl,bn,gn,ln (the defaults).
@@ -13,7 +14,8 @@
 # on an AVX-512 machine, `--isa avx2 --torch-avx2` compares what an AVX2-only CPU would run on
 # both sides (same cores, so not a Zen 3 figure; the ratio is the point). --torch-threads: the
 # peer's threads (default 2); native rows are compared with the peer at their own thread count
-# when it was measured, else at 2.
+# when it was measured, else at 2. --torch-steps/--torch-repeats: passed to torch_bench.py
+# (defaults 30 and 5; fewer when the machine is busy: OpenMP's 2-thread runs crawl then).
 #
 # normlab runs twice (before and after the peers), R timed runs of N steps each time; its
 # figure is the median of those 2R runs. PyTorch: torch_bench.py --variants ... --threads 2 (its
@@ -40,6 +42,7 @@ THREADS="1,2"
 TORCH_VARIANTS="bn_cl,bn,gn,ln"
 TORCH_AVX2=0
 TORCH_THREADS=2
+TORCH_ARGS=()
 OUT=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -54,8 +57,10 @@ while [[ $# -gt 0 ]]; do
     --torch-variants) TORCH_VARIANTS="$2"; shift 2 ;;
     --torch-avx2) TORCH_AVX2=1; shift ;;
     --torch-threads) TORCH_THREADS="$2"; shift 2 ;;
+    --torch-steps) TORCH_ARGS+=(--steps "$2"); shift 2 ;;
+    --torch-repeats) TORCH_ARGS+=(--repeats "$2"); shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "run_native.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -102,11 +107,11 @@ TORCH_PY="$SHARED/bench/peers/torch_bench.py"
 if [[ $TORCH == 1 ]]; then
     if [[ -f "$TORCH_PY" ]] && "$PYTHON" -c 'import torch' 2>/dev/null; then
         note "PyTorch peer: $PYTHON $TORCH_PY --variants $TORCH_VARIANTS --threads $TORCH_THREADS (load $(loadavg))"
-        "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads "$TORCH_THREADS" | tee /dev/stderr |
+        "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads "$TORCH_THREADS" "${TORCH_ARGS[@]}" | tee /dev/stderr |
             awk -v t="$TORCH_THREADS" '$1 == "RESULT" && $2 == "torch" { print "torch", $3, t, "-", $4 }' >>"$LOG"
         if [[ $TORCH_AVX2 == 1 ]]; then
             note "PyTorch peer, oneDNN capped at AVX2: ONEDNN_MAX_CPU_ISA=AVX2 (load $(loadavg))"
-            ONEDNN_MAX_CPU_ISA=AVX2 "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads "$TORCH_THREADS" |
+            ONEDNN_MAX_CPU_ISA=AVX2 "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads "$TORCH_THREADS" "${TORCH_ARGS[@]}" |
                 tee /dev/stderr | awk -v t="$TORCH_THREADS" '$1 == "RESULT" && $2 == "torch" { print "torch-avx2", $3, t, "-", $4 }' >>"$LOG"
         fi
     else
