@@ -4,13 +4,24 @@
 # Network, batch and rules: ../shared/bench/reference-model.md (reference net, batch 128).
 #
 #   bench/run_native.sh [--steps N] [--repeats R] [--no-torch] [--no-wasm] [--build-wasm]
-#                       [--isa avx512|wasmsimd|scalar] [--out FILE]
+#                       [--isa LIST] [--norms LIST] [--threads LIST]
+#                       [--torch-variants LIST] [--torch-avx2] [--torch-threads N]
+#                       [--torch-steps N] [--torch-repeats R] [--out FILE]
+#
+# LISTs are comma-separated: --isa avx512,avx2,simd128 (kernel sets; default: the best one),
+# --norms bn,gn,ln, --threads 1,2, --torch-variants bn_cl,bn,gn,ln (the defaults).
+# --torch-avx2 also runs the PyTorch peer with oneDNN capped at AVX2 (ONEDNN_MAX_CPU_ISA=AVX2):
+# on an AVX-512 machine, `--isa avx2 --torch-avx2` compares what an AVX2-only CPU would run on
+# both sides (same cores, so not a Zen 3 figure; the ratio is the point). --torch-threads: the
+# peer's threads (default 2); native rows are compared with the peer at their own thread count
+# when it was measured, else at 2. --torch-steps/--torch-repeats: passed to torch_bench.py
+# (defaults 30 and 5; fewer when the machine is busy: OpenMP's 2-thread runs crawl then).
 #
 # normlab runs twice (before and after the peers), R timed runs of N steps each time; its
-# figure is the median of those 2R runs. PyTorch: torch_bench.py --variants bn_cl,bn,gn,ln
-# --threads 2 (its own median of 5 runs of 30 steps). Wasm: bench/wasm_bench.mjs, st 1 thread
-# and mt 2 threads, R runs each, median. Nothing else should run meanwhile (2 cores); figures
-# on this VM drift by ~7% between runs, so compare ratios taken in one run.
+# figure is the median of those 2R runs. PyTorch: torch_bench.py --variants ... --threads 2 (its
+# own median of 5 runs of 30 steps). Wasm: bench/wasm_bench.mjs, st 1 thread and mt 2 threads,
+# R runs each, median. Nothing else should run meanwhile (2 cores); figures on this VM drift by
+# ~7% between runs, so compare ratios taken in one run.
 # Env: NL_BUILD_DIR (default build/), NL_SHARED_DIR (default ../shared beside the repo),
 #      PYTHON (default /usr/bin/python3), NODE (default node).
 set -euo pipefail
@@ -25,7 +36,13 @@ REPEATS=3
 TORCH=1
 WASM=1
 BUILD_WASM=0
-ISA=""
+ISAS=""
+NORMS="bn,gn,ln"
+THREADS="1,2"
+TORCH_VARIANTS="bn_cl,bn,gn,ln"
+TORCH_AVX2=0
+TORCH_THREADS=2
+TORCH_ARGS=()
 OUT=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -34,9 +51,16 @@ while [[ $# -gt 0 ]]; do
     --no-torch) TORCH=0; shift ;;
     --no-wasm) WASM=0; shift ;;
     --build-wasm) BUILD_WASM=1; shift ;;
-    --isa) ISA="$2"; shift 2 ;;
+    --isa) ISAS="$2"; shift 2 ;;
+    --norms) NORMS="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    --torch-variants) TORCH_VARIANTS="$2"; shift 2 ;;
+    --torch-avx2) TORCH_AVX2=1; shift ;;
+    --torch-threads) TORCH_THREADS="$2"; shift 2 ;;
+    --torch-steps) TORCH_ARGS+=(--steps "$2"); shift 2 ;;
+    --torch-repeats) TORCH_ARGS+=(--repeats "$2"); shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "run_native.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -51,20 +75,25 @@ trap 'rm -f "$LOG"' EXIT
 note() { echo "# $*" >&2; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
-ISA_ARGS=()
-[[ -n "$ISA" ]] && ISA_ARGS=(--isa "$ISA")
+IFS=, read -r -a ISA_LIST <<<"${ISAS:-auto}"
+IFS=, read -r -a NORM_LIST <<<"$NORMS"
+IFS=, read -r -a THREAD_LIST <<<"$THREADS"
+for isa in "${ISA_LIST[@]}"; do # fail early, not after the first pass
+    "$NORMLAB" bench --isa "$isa" --steps 1 >/dev/null || exit 1
+done
 
-# ---- normlab native: each config R runs; lines "native <norm> <threads> <img/s> ..." in $LOG
+# ---- normlab native: each config R runs; lines "native:<isa> <norm> <threads> <isa> <img/s> ..."
 native_pass() {
-    for norm in bn gn ln; do
-        for t in 1 2; do
-            local json
-            json="$("$NORMLAB" bench --norm "$norm" --threads "$t" --steps "$STEPS" --repeats "$REPEATS" "${ISA_ARGS[@]}")"
-            note "$json"
-            local runs isa
-            runs="$(sed -n 's/.*"runs": \[\([^]]*\)\].*/\1/p' <<<"$json" | tr -d ',')"
-            isa="$(sed -n 's/.*"isa": "\([a-z0-9]*\)".*/\1/p' <<<"$json")"
-            echo "native $norm $t $isa $runs" >>"$LOG"
+    for isa in "${ISA_LIST[@]}"; do
+        for norm in "${NORM_LIST[@]}"; do
+            for t in "${THREAD_LIST[@]}"; do
+                local json runs used
+                json="$("$NORMLAB" bench --norm "$norm" --threads "$t" --steps "$STEPS" --repeats "$REPEATS" --isa "$isa")"
+                note "$json"
+                runs="$(sed -n 's/.*"runs": \[\([^]]*\)\].*/\1/p' <<<"$json" | tr -d ',')"
+                used="$(sed -n 's/.*"isa": "\([a-z0-9]*\)".*/\1/p' <<<"$json")"
+                echo "native:$used $norm $t $used $runs" >>"$LOG"
+            done
         done
     done
 }
@@ -77,9 +106,14 @@ native_pass
 TORCH_PY="$SHARED/bench/peers/torch_bench.py"
 if [[ $TORCH == 1 ]]; then
     if [[ -f "$TORCH_PY" ]] && "$PYTHON" -c 'import torch' 2>/dev/null; then
-        note "PyTorch peer: $PYTHON $TORCH_PY --variants bn_cl,bn,gn,ln --threads 2 (load $(loadavg))"
-        "$PYTHON" "$TORCH_PY" --variants bn_cl,bn,gn,ln --threads 2 | tee /dev/stderr |
-            awk '$1 == "RESULT" && $2 == "torch" { print "torch", $3, 2, "-", $4 }' >>"$LOG"
+        note "PyTorch peer: $PYTHON $TORCH_PY --variants $TORCH_VARIANTS --threads $TORCH_THREADS (load $(loadavg))"
+        "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads "$TORCH_THREADS" "${TORCH_ARGS[@]}" | tee /dev/stderr |
+            awk -v t="$TORCH_THREADS" '$1 == "RESULT" && $2 == "torch" { print "torch", $3, t, "-", $4 }' >>"$LOG"
+        if [[ $TORCH_AVX2 == 1 ]]; then
+            note "PyTorch peer, oneDNN capped at AVX2: ONEDNN_MAX_CPU_ISA=AVX2 (load $(loadavg))"
+            ONEDNN_MAX_CPU_ISA=AVX2 "$PYTHON" "$TORCH_PY" --variants "$TORCH_VARIANTS" --threads "$TORCH_THREADS" "${TORCH_ARGS[@]}" |
+                tee /dev/stderr | awk -v t="$TORCH_THREADS" '$1 == "RESULT" && $2 == "torch" { print "torch-avx2", $3, t, "-", $4 }' >>"$LOG"
+        fi
     else
         note "PyTorch peer skipped: $TORCH_PY or python3-torch not found"
     fi
@@ -130,31 +164,46 @@ END {
         for (i = 1; i <= m; i++) tmp[i] = v[key, i]
         med[key] = median(tmp, m)
     }
-    tcl = med["torch bn_cl 2"]
-    printf "%-34s %10s %9s %14s %14s\n", "configuration (reference net, batch 128)", "img/s", "ms/img", "vs PyTorch", "vs PyTorch BN-cl"
+    tcl = med["torch bn_cl 2"]; tcl2 = med["torch-avx2 bn_cl 2"]
+    printf "%-40s %9s %8s %11s %11s %11s\n", "configuration (reference net, batch 128)", "img/s", "ms/img", "vs PyTorch",
+        "vs PT BN-cl", "vs PT-AVX2"
     for (k = 1; k <= nk; k++) {
         key = order[k]; split(key, f, " ")
         if (f[1] == "torch") { label = "PyTorch 1.13 CPU " f[2] ", " f[3] " thr" }
-        else if (f[1] == "native") { label = "normlab native " f[2] " " isa[key] ", " f[3] " thr" }
+        else if (f[1] == "torch-avx2") { label = "PyTorch oneDNN<=AVX2 " f[2] ", " f[3] " thr" }
+        else if (f[1] ~ /^native/) { label = "normlab native " f[2] " " isa[key] ", " f[3] " thr" }
         else { label = "normlab Wasm " substr(f[1], 6) " " f[2] ", " f[3] " thr" }
-        peer = (f[1] == "torch") ? "" : med["torch " f[2] " 2"]
+        torchish = f[1] ~ /^torch/
+        pt = (("torch bn_cl " f[3]) in med) ? f[3] : 2  # the peer at the same thread count if measured
+        peer = torchish ? "" : med["torch " f[2] " " pt]
+        c1 = med["torch bn_cl " pt]; c2 = med["torch-avx2 bn_cl " pt]
+        if (torchish) { c1 = med["torch bn_cl " f[3]]; c2 = med["torch-avx2 bn_cl " f[3]] }
         r1 = (peer > 0) ? sprintf("%.2fx", med[key] / peer) : "-"
-        r2 = (tcl > 0) ? sprintf("%.2fx", med[key] / tcl) : "-"
-        if (f[1] == "torch" && f[2] != "bn_cl") r1 = "-"
-        printf "%-34s %10.1f %9.3f %14s %14s   (%d runs)\n", label, med[key], 1000 / med[key], r1, r2, n[key]
+        r2 = (c1 > 0) ? sprintf("%.2fx", med[key] / c1) : "-"
+        r3 = (c2 > 0) ? sprintf("%.2fx", med[key] / c2) : "-"
+        if (torchish && f[2] != "bn_cl") r1 = "-"
+        printf "%-40s %9.1f %8.3f %11s %11s %11s   (%d runs)\n", label, med[key], 1000 / med[key], r1, r2, r3, n[key]
     }
-    bn2 = med["native bn 2"]
-    if (bn2 > 0) {
-        printf "\nGN / LN time per image vs BN (native, 2 threads): GN %.2fx, LN %.2fx (target <= 1.3x)\n",
-            bn2 / med["native gn 2"], bn2 / med["native ln 2"]
-        printf "BN 2-thread speed-up over 1 thread: %.2fx\n", bn2 / med["native bn 1"]
+    for (k = 1; k <= nk; k++) {
+        key = order[k]; split(key, f, " ")
+        if (!(f[1] ~ /^native/) || f[2] != "bn") continue
+        t = f[3]; if (!(("torch bn_cl " t) in med)) continue
+        bn2 = med[key]; nat = f[1]; tcl = med["torch bn_cl " t]; tcl2 = med["torch-avx2 bn_cl " t]
+        printf("\n%s: native BN %d thread(s) vs PyTorch BN channels_last, same threads: %.2fx", isa[key], t, bn2 / tcl)
+        if (tcl2 > 0) printf ", vs PyTorch with oneDNN capped at AVX2: %.2fx", bn2 / tcl2
+        printf " (targets: >= 1.5x on AVX-512, >= 1.2x on AVX2)\n"
+        if (t != 2) continue
+        if (med[nat " gn 2"] > 0 && med[nat " ln 2"] > 0)
+            printf "%s: GN / LN time per image vs BN (2 threads): GN %.2fx, LN %.2fx (target <= 1.3x)\n", isa[key],
+                bn2 / med[nat " gn 2"], bn2 / med[nat " ln 2"]
+        if (med[nat " bn 1"] > 0) printf "%s: BN 2-thread speed-up over 1 thread: %.2fx\n", isa[key], bn2 / med[nat " bn 1"]
     }
     if (med["wasm-st bn 1"] > 0)
         printf "Wasm st vs TF.js cpu backend (0.86 img/s, ../shared/bench/peers/README.md): %.0fx (target >= 10x)\n",
             med["wasm-st bn 1"] / 0.86
+    tcl = med["torch bn_cl 2"]
     if (med["wasm-mt bn 2"] > 0 && tcl > 0)
         printf "Wasm mt 2 threads vs PyTorch BN channels_last: %.2fx (target >= 0.5x)\n", med["wasm-mt bn 2"] / tcl
-    if (bn2 > 0 && tcl > 0) printf "native BN 2 threads vs PyTorch BN channels_last: %.2fx (target >= 1x)\n", bn2 / tcl
 }' "$LOG")"
 echo "$REPORT"
 if [[ -n "$OUT" ]]; then

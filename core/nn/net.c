@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/nl_big_alloc.h"
+#include "base/nl_profile.h"
 #include "base/nl_rng.h"
 #include "nn/kernels/nl_kernels.h"
 
@@ -223,7 +224,10 @@ static void forward_layer(nl_net *net, int l, int i, int chunk, int inline_norm)
         size_t npix = (size_t)B->out.h * B->out.w;
         float *scratch = net->scratch + (size_t)chunk * net->scratch_floats;
         float *y = net->conv_out[b] + (size_t)i * out_sz;
+        double t0 = nl_prof_begin();
         nl_conv_forward(net->ks, &net->plan[b], in + (size_t)i * in_sz, net->packed[b], y, scratch);
+        nl_prof_end(l, NL_PROF_FORWARD, t0);
+        t0 = nl_prof_begin();
         if (L->desc.norm == NL_NORM_BN) {
             if (inline_norm) {
                 block_output(net, b, i, net->bn_scale[b], net->bn_shift[b]);
@@ -236,8 +240,10 @@ static void forward_layer(nl_net *net, int l, int i, int chunk, int inline_norm)
                            net->invstd[b] + (size_t)i * B->groups);
             block_output(net, b, i, NULL, NULL);
         }
+        nl_prof_end(l, NL_PROF_NORM, t0);
         return;
     }
+    double t0 = nl_prof_begin();
     nl_shape s_in = L->shapes[l - 1];
     if (l == NL_L_P1 || l == NL_L_P2) {
         uint8_t *arg = net->pool_arg[l == NL_L_P2];
@@ -249,6 +255,7 @@ static void forward_layer(nl_net *net, int l, int i, int chunk, int inline_norm)
         const nl_block_layout *B = &L->blocks[NL_NUM_BLOCKS];
         nl_fc_forward(B->ci, B->co, in + (size_t)i * in_sz, net->params + B->w_off, net->act[l] + (size_t)i * out_sz);
     }
+    nl_prof_end(l, l == NL_L_c10 ? NL_PROF_FORWARD : NL_PROF_POOL, t0);
 }
 
 typedef struct {
@@ -268,13 +275,19 @@ static void forward_stage_task(void *ctx, int chunk) {
     int K = net->L.desc.classes;
     float eps = net->train ? net->label_smoothing : 0.0f;
     for (int i = i0; i < i1; i++) {
-        if (st->post_block >= 0)
+        if (st->post_block >= 0) {
+            double t0 = nl_prof_begin();
             block_output(net, st->post_block, i, net->bn_scale[st->post_block], net->bn_shift[st->post_block]);
+            nl_prof_end(nl_block_layer(st->post_block), NL_PROF_NORM, t0);
+        }
         for (int l = st->l0; l < st->l1; l++) forward_layer(net, l, i, chunk, st->inline_norm);
-        if (st->labels)
+        if (st->labels) {
+            double t0 = nl_prof_begin();
             net->losses[i] = nl_softmax_xent(K, net->act[NL_L_c10] + (size_t)i * K, st->labels[i], eps,
                                              1.0f / (float)net->n, net->dlogits + (size_t)i * K,
                                              net->probs + (size_t)i * K);
+            nl_prof_end(NL_L_c10, NL_PROF_OTHER, t0);
+        }
     }
 }
 
@@ -320,10 +333,12 @@ double nl_net_forward(nl_net *net, int n, const uint8_t *labels, int train) {
     net->n = n;
     net->train = train;
     net->ks = nl_kernels();
+    double t0 = nl_prof_begin();
     for (int b = 0; b < NL_NUM_BLOCKS; b++) {
         nl_conv_dims cd = block_dims(&L->blocks[b]);
         nl_conv_pack_weights(net->ks, &cd, net->params + L->blocks[b].w_off, net->packed[b]);
     }
+    nl_prof_end(NL_PROF_STEP, NL_PROF_OTHER, t0);
     int nch = n_chunks(n);
     int bn = L->desc.norm == NL_NORM_BN;
     fwd_stage st = {net, -1, 0, NL_NUM_LAYERS, 1, 0, labels};
@@ -336,7 +351,9 @@ double nl_net_forward(nl_net *net, int n, const uint8_t *labels, int train) {
         for (int b = 0; b < NL_NUM_BLOCKS; b++) {
             st.l1 = nl_block_layer(b) + 1;
             nl_thread_pool_run(net->pool, nch, forward_stage_task, &st);
+            double t1 = nl_prof_begin();
             bn_finish_stats(net, b);
+            nl_prof_end(nl_block_layer(b), NL_PROF_NORM, t1);
             st.post_block = b;
             st.l0 = st.l1;
         }
@@ -387,10 +404,14 @@ static void conv_backward_image(nl_net *net, int b, int chunk, int i) {
     float *scratch = net->scratch + (size_t)chunk * net->scratch_floats;
     float *dw = net->grad_part + (size_t)chunk * net->L.n_params + B->w_off;
     const float *g = gtmp_of(net, i);
+    double t0 = nl_prof_begin();
     nl_conv_backward_weights(net->ks, &net->plan[b], in + (size_t)i * in_sz, g, dw, scratch);
+    nl_prof_end(layer, NL_PROF_WGRAD, t0);
+    t0 = nl_prof_begin();
     if (layer > 0)
         nl_conv_backward_data(net->ks, &net->plan[b], g, net->packed_t[b], net->dact[layer - 1] + (size_t)i * in_sz,
                               scratch);
+    nl_prof_end(layer, NL_PROF_BWD_DATA, t0);
 }
 
 /* BN, first half: the chunk's sums of g (the ReLU-masked gradient) and g * x, image i */
@@ -398,16 +419,20 @@ static void bn_backward_sums(nl_net *net, int b, int chunk, int i) {
     const nl_block_layout *B = &net->L.blocks[b];
     size_t npix = (size_t)B->out.h * B->out.w, off = (size_t)i * npix * B->co;
     double *sg = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sgx = sg + NL_MAX_WIDTH;
+    double t0 = nl_prof_begin();
     nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, net->bn_scale[b], net->bn_shift[b],
                                block_grad(net, b, i, 1), sg, sgx);
+    nl_prof_end(nl_block_layer(b), NL_PROF_NORM, t0);
 }
 
 /* BN, second half: dx (g recomputed) into gtmp, then the conv's backward, image i */
 static void bn_backward_dx(nl_net *net, int b, int chunk, int i, const float *k2, const float *k3) {
     const nl_block_layout *B = &net->L.blocks[b];
     size_t npix = (size_t)B->out.h * B->out.w, off = (size_t)i * npix * B->co;
+    double t0 = nl_prof_begin();
     nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, net->bn_scale[b], net->bn_shift[b],
                         block_grad(net, b, i, 0), k2, k3, gtmp_of(net, i));
+    nl_prof_end(nl_block_layer(b), NL_PROF_NORM, t0);
     conv_backward_image(net, b, chunk, i);
 }
 
@@ -420,6 +445,7 @@ static void gn_backward(nl_net *net, int b, int chunk, int i) {
     float *dgamma = net->grad_part + (size_t)chunk * L->n_params + B->gamma_off;
     float *dbeta = net->grad_part + (size_t)chunk * L->n_params + B->beta_off;
     int G = B->groups, cg = B->co / G;
+    double t0 = nl_prof_begin();
     const float *dout = block_grad(net, b, i, 1);
     float mc[NL_MAX_WIDTH], ic[NL_MAX_WIDTH], sc[NL_MAX_WIDTH], sh[NL_MAX_WIDTH], k2[NL_MAX_WIDTH], k3[NL_MAX_WIDTH];
     double sg[NL_MAX_WIDTH], sgx[NL_MAX_WIDTH];
@@ -445,6 +471,7 @@ static void gn_backward(nl_net *net, int b, int chunk, int i) {
         dbeta[c] += (float)sg[c];
     }
     nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, sc, sh, dout, k2, k3, gtmp_of(net, i));
+    nl_prof_end(nl_block_layer(b), NL_PROF_NORM, t0);
     conv_backward_image(net, b, chunk, i);
 }
 
@@ -453,6 +480,7 @@ static void backward_other(nl_net *net, int l, int chunk, int i) {
     const nl_model_layout *L = &net->L;
     nl_shape s_in = L->shapes[l - 1];
     size_t in_sz = shape_size(s_in), out_sz = shape_size(L->shapes[l]);
+    double t0 = nl_prof_begin();
     if (l == NL_L_P1 || l == NL_L_P2) {
         const uint8_t *arg = net->pool_arg[l == NL_L_P2];
         nl_maxpool_backward(net->ks, s_in.h, s_in.w, s_in.c, net->dact[l] + (size_t)i * out_sz,
@@ -465,11 +493,13 @@ static void backward_other(nl_net *net, int l, int chunk, int i) {
         nl_fc_backward(B->ci, B->co, net->act[l - 1] + (size_t)i * in_sz, net->params + B->w_off,
                        net->dlogits + (size_t)i * B->co, net->dact[l - 1] + (size_t)i * in_sz, dw);
     }
+    nl_prof_end(l, l == NL_L_c10 ? NL_PROF_BWD_DATA : NL_PROF_POOL, t0); /* c10: with its weight gradient */
 }
 
 /* skip adds: the source layer's gradient also receives the target's output gradient */
 static void skip_grads(nl_net *net, int src, int i) {
     const nl_model_layout *L = &net->L;
+    double t0 = nl_prof_begin();
     for (int k = 0; k < L->desc.n_skips; k++)
         if (L->desc.skips[k].from == src) {
             size_t sz = shape_size(L->shapes[src]);
@@ -477,6 +507,7 @@ static void skip_grads(nl_net *net, int src, int i) {
             const float *s = net->dact[L->desc.skips[k].to] + (size_t)i * sz;
             for (size_t e = 0; e < sz; e++) d[e] += s[e];
         }
+    nl_prof_end(src, NL_PROF_OTHER, t0);
 }
 
 typedef struct {
@@ -519,11 +550,13 @@ static void reduce_task(void *ctx, int task) {
     nl_net *net = job->net;
     size_t np = net->L.n_params;
     size_t j0 = np * task / job->ntasks, j1 = np * (task + 1) / job->ntasks;
+    double t0 = nl_prof_begin();
     for (size_t j = j0; j < j1; j++) {
         float s = 0.0f;
         for (int k = 0; k < job->nch; k++) s += net->grad_part[(size_t)k * np + j];
         net->grads[j] = s;
     }
+    nl_prof_end(NL_PROF_STEP, NL_PROF_OTHER, t0);
 }
 
 /* BN: reduce the chunks' sums of block b, set the dx coefficients and dgamma/dbeta */
@@ -552,10 +585,12 @@ void nl_net_backward(nl_net *net, const uint8_t *labels) {
     int nch = n_chunks(net->n);
     memset(net->grad_part, 0, sizeof(float) * (size_t)nch * L->n_params);
     net->ks = nl_kernels();
+    double t0 = nl_prof_begin();
     for (int b = 0; b < NL_NUM_BLOCKS; b++) {
         nl_conv_dims cd = block_dims(&L->blocks[b]);
         if (nl_block_layer(b) > 0) nl_conv_pack_weights_t(net->ks, &cd, net->params + L->blocks[b].w_off, net->packed_t[b]);
     }
+    nl_prof_end(NL_PROF_STEP, NL_PROF_OTHER, t0);
     bwd_stage st;
     st.net = net;
     st.dx_block = -1;
@@ -565,7 +600,9 @@ void nl_net_backward(nl_net *net, const uint8_t *labels) {
             st.l_lo = nl_block_layer(b);
             st.sums_block = b;
             nl_thread_pool_run(net->pool, nch, backward_stage_task, &st);
+            double t1 = nl_prof_begin();
             bn_backward_coefficients(net, b, st.k2, st.k3);
+            nl_prof_end(nl_block_layer(b), NL_PROF_NORM, t1);
             st.dx_block = b;
             st.l_hi = st.l_lo - 1;
         }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "data/nl_augment.h"
+#include "base/nl_profile.h"
 #include "base/nl_rng.h"
 #include "base/nl_thread_pool.h"
 #include "nn/nl_net.h"
@@ -256,7 +257,10 @@ int nl_trainer_train_steps(nl_trainer *t, int max_steps, nl_progress *p, nl_stat
         const int *index = t->batch_index;
         for (int i = 0; i < n; i++) t->batch_labels[i] = t->data->train.labels[index[i]];
         prep_job job = {t, &t->data->train, index, NULL, 0, n, 1};
+        double tp = nl_prof_begin();
         prepare_batch(t, &job);
+        int augmented = t->cfg.aug_crop_pad || t->cfg.aug_flip || t->cfg.aug_cutout;
+        nl_prof_end(NL_PROF_STEP, augmented ? NL_PROF_AUGMENT : NL_PROF_COPY, tp);
         double lr = nl_schedule_lr(&t->cfg, t->global_step, total, spe);
         double mom = nl_schedule_momentum(&t->cfg, t->global_step, total);
         t->net.dropout_seed = nl_rng_stream(t->cfg.seed, 0xD40, (uint64_t)t->global_step).state;
@@ -266,7 +270,9 @@ int nl_trainer_train_steps(nl_trainer *t, int max_steps, nl_progress *p, nl_stat
         if (!isfinite(loss))
             return nl_fail(st, NL_EINVAL, "train: loss became %g at step %ld (learning rate %g too high?)", loss,
                            t->global_step, lr);
+        tp = nl_prof_begin();
         sgd_update(t, lr, mom);
+        nl_prof_end(NL_PROF_STEP, NL_PROF_OPTIMIZER, tp);
         int K = t->net.L.desc.classes, correct = 0;
         for (int i = 0; i < n; i++) {
             const float *lg = t->net.logits + (size_t)i * K;

@@ -1,18 +1,34 @@
 // The page's chart arithmetic: ticks, scales, smoothing, thinning, tick labels.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import {
-  autoSmoothing, cleanFloat, formatTick, heatColour, linearScale, niceNumber, niceTicks, parseHex, smooth, thin, tickDecimals, yDomain, yExtent,
+  autoSmoothing, cleanFloat, formatTick, heatColour, linearScale, niceStep, niceTicks, parseHex, smooth, thin, tickDecimals, yDomain, yExtent,
 } from '../../web/lib/chartmath.js';
 
-test('nice numbers are 1, 2, 2.5 or 5 times a power of ten', () => {
-  assert.equal(niceNumber(0.37, true), 0.5);
-  assert.equal(niceNumber(0.3, true), 0.25);
-  assert.equal(niceNumber(0.37, false), 0.5);
-  assert.equal(niceNumber(7.7, true), 10);
-  assert.equal(niceNumber(1.2, true), 1);
-  assert.equal(niceNumber(180, false), 200);
+test('nice steps are 1, 2, 5 or 10 times a power of ten, at or above the raw step', () => {
+  assert.equal(niceStep(0.37), 0.5);
+  assert.equal(niceStep(0.3), 0.5);
+  assert.equal(niceStep(7.7), 10);
+  assert.equal(niceStep(1.2), 2);
+  assert.equal(niceStep(180), 200);
+  assert.equal(niceStep(2), 2);
+});
+
+// One definition of the ticks: draw_nice_ticks() in tools/draw/canvas.c. Its output for a
+// table of ranges is committed (tests/c/test_ticks.c keeps it in step with the C code).
+test('the page gives the same ticks as the CLI plots (tests/golden/nice_ticks.json)', () => {
+  const table = JSON.parse(readFileSync(new URL('../golden/nice_ticks.json', import.meta.url), 'utf8'));
+  assert.ok(table.cases.length >= 20);
+  const close = (a, b) => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b));
+  for (const c of table.cases) {
+    const t = niceTicks(c.lo, c.hi, c.max_ticks - 1, c.min_step);
+    const what = `${c.lo} .. ${c.hi}, ${c.max_ticks} ticks: got ${JSON.stringify(t)}, C: ${JSON.stringify(c)}`;
+    assert.ok(close(t.step, c.step) && close(t.min, c.out_lo) && close(t.max, c.out_hi), what);
+    assert.equal(t.ticks.length, c.ticks.length, what);
+    t.ticks.forEach((v, i) => assert.ok(close(v, c.ticks[i]), what));
+  }
 });
 
 test('ticks cover the data with round steps', () => {

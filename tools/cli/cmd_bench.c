@@ -1,13 +1,16 @@
 /* normlab bench: training throughput on random in-memory data (no augmentation), as in
  * ../shared/bench/reference-model.md: 3 warm-up steps, then timed steps; one JSON line.
- * Extra options here: --isa scalar|wasmsimd|avx512 (the kernel set; default: the best this
- * CPU has, all give the same bits) and --repeats R (R timed runs of --steps steps:
- * images_per_sec is their median, images_per_sec_best the fastest). */
+ * Extra options here: --isa scalar|wasmsimd|simd128|avx2|avx512 (the kernel set; default: the
+ * best this CPU has, all give the same bits), --repeats R (R timed runs of --steps steps:
+ * images_per_sec is their median, images_per_sec_best the fastest) and --profile (then one more
+ * run of --steps steps with the per-layer, per-pass timers on, printed as a table before the
+ * JSON line; the timed runs above stay uninstrumented). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/nl_profile.h"
 #include "cli.h"
 #include "nn/kernels/nl_kernels.h"
 #include "base/nl_rng.h"
@@ -33,6 +36,38 @@ static double forward_macs(const nl_model_desc *d) {
     return macs;
 }
 
+/* The profile of `steps` steps of `threads` threads taking `wall` seconds: ms per step, per
+ * layer and pass, summed over the threads; what is left of threads x wall is waiting (barriers,
+ * the serial parts between stages, imbalance). */
+static void print_profile(int steps, int threads, double wall) {
+    printf("profile: ms per step, summed over %d thread%s (%d steps, %.1f ms wall per step)\n", threads,
+           threads > 1 ? "s" : "", steps, 1e3 * wall / steps);
+    printf("%-6s", "layer");
+    for (int p = 0; p < NL_PROF_PASSES; p++) printf(" %9s", nl_prof_pass_names[p]);
+    printf(" %9s\n", "total");
+    double col[NL_PROF_PASSES] = {0}, all = 0.0;
+    for (int l = 0; l < NL_PROF_LAYERS; l++) {
+        printf("%-6s", l == NL_PROF_STEP ? "step" : nl_layer_names[l]);
+        double row = 0.0;
+        for (int p = 0; p < NL_PROF_PASSES; p++) {
+            double ms = 1e3 * nl_prof_seconds(l, (nl_prof_pass)p) / steps;
+            row += ms;
+            col[p] += ms;
+            if (ms > 0.0) printf(" %9.2f", ms);
+            else printf(" %9s", "");
+        }
+        all += row;
+        printf(" %9.2f\n", row);
+    }
+    printf("%-6s", "total");
+    for (int p = 0; p < NL_PROF_PASSES; p++) printf(" %9.2f", col[p]);
+    printf(" %9.2f\n%-6s", all, "share");
+    for (int p = 0; p < NL_PROF_PASSES; p++) printf(" %8.1f%%", all > 0.0 ? 100.0 * col[p] / all : 0.0);
+    double capacity = 1e3 * wall / steps * threads;
+    printf("\nthreads x wall %.2f ms per step: work %.2f (%.1f%%), waiting/untimed %.2f (%.1f%%)\n", capacity, all,
+           100.0 * all / capacity, capacity - all, 100.0 * (capacity - all) / capacity);
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -42,11 +77,13 @@ int cmd_bench(int argc, char **argv) {
     cli_options o;
     /* --isa and --repeats are bench-only: take them out before the shared parser */
     const char *isa = NULL;
-    int repeats = 1, nargs = 0;
+    int repeats = 1, nargs = 0, profile = 0;
     char **args = malloc(sizeof(char *) * (size_t)(argc + 1));
     if (!args) return EXIT_RUNTIME;
     for (int i = 0; i < argc; i++) {
-        if (i >= 2 && i + 1 < argc && !strcmp(argv[i], "--isa")) {
+        if (i >= 2 && !strcmp(argv[i], "--profile")) {
+            profile = 1;
+        } else if (i >= 2 && i + 1 < argc && !strcmp(argv[i], "--isa")) {
             isa = argv[++i];
         } else if (i >= 2 && i + 1 < argc && !strcmp(argv[i], "--repeats")) {
             char *end;
@@ -122,6 +159,15 @@ int cmd_bench(int argc, char **argv) {
         nl_trainer_free(t);
         nl_cifar_free(&data);
         return EXIT_RUNTIME;
+    }
+    if (profile && !failed) { /* one more run, timers on */
+        nl_prof_start(1);
+        double t0 = now_seconds();
+        for (int i = 0; i < o.steps && !failed; i++) failed = nl_trainer_train_steps(t, 1, &p, &st) != 0;
+        double wall = now_seconds() - t0;
+        nl_prof_enabled = 0;
+        if (failed) fprintf(stderr, "normlab: %s\n", st.msg);
+        else print_profile(o.steps, o.cfg.threads, wall);
     }
     double sorted[1000];
     memcpy(sorted, runs, sizeof(double) * (size_t)repeats);

@@ -14,7 +14,7 @@ void cli_print_usage(FILE *f) {
           "  eval     --data PATH --load FILE [--misclassified OUT.png] [--by-confidence] [--threads N]\n"
           "  summary  [--config FILE] [model settings]   parameter and receptive-field tables\n"
           "  bench    [model settings] [--batch 128] [--steps 20] [--threads N] [--repeats R]\n"
-          "           [--isa avx512|wasmsimd|scalar]   training speed on random data (JSON)\n"
+          "           [--isa avx512|avx2|wasmsimd|scalar] [--profile]   training speed on random data (JSON)\n"
           "  export   --load CKPT --out FILE.safetensors [--json MODEL.json]   weights for PyTorch\n"
           "  import   --in FILE.safetensors [--json MODEL.json] --save CKPT [training settings]\n"
           "  describe [--config FILE] [model settings] [--load CKPT | --in FILE.safetensors] [--out FILE.json]\n"

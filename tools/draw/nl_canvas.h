@@ -55,7 +55,10 @@ int draw_text_height(int scale);
 /* Axis ticks: picks a step of 1, 2 or 5 times a power of ten giving at most max_ticks
  * ticks, widens [*lo, *hi] outward to multiples of the step (an empty range is widened
  * around its value first), and writes the ticks (at most 32) to ticks. min_step is the
- * smallest allowed step (e.g. 1 for epochs; 0 for none). Returns the tick count. */
+ * smallest allowed step (e.g. 1 for epochs; 0 for none). Returns the tick count.
+ * The definition of the project's ticks: the page's niceTicks() (web/lib/chartmath.js) follows
+ * it step by step; tests/c/test_ticks.c and tests/node/web_chartmath.test.mjs hold both to the
+ * table tests/golden/nice_ticks.json. */
 int draw_nice_ticks(double *lo, double *hi, int max_ticks, double min_step, double *ticks, double *step);
 
 /* Formats a tick value with just enough decimals for the step ("0.25", "40", "0.002"). */

@@ -2,39 +2,51 @@
 // labels. Pure (no DOM, no canvas) so that it is tested in Node.
 
 /**
- * A "nice" number close to x: 1, 2, 2.5 or 5 times a power of ten.
- * @param {number} x > 0 @param {boolean} round round (true) or take the next one up (false)
+ * A nice step: 1, 2, 5 or 10 times a power of ten, the smallest such at or above raw.
+ * @param {number} raw > 0
  */
-export function niceNumber(x, round) {
-  const exp = Math.floor(Math.log10(x));
-  const f = x / 10 ** exp;
-  let nf;
-  if (round) nf = f < 1.5 ? 1 : f < 2.25 ? 2 : f < 3.5 ? 2.5 : f < 7.5 ? 5 : 10;
-  else nf = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
-  return nf * 10 ** exp;
+export function niceStep(raw) {
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / mag;
+  return (f <= 1 + 1e-9 ? 1 : f <= 2 + 1e-9 ? 2 : f <= 5 + 1e-9 ? 5 : 10) * mag;
 }
 
 /**
- * Ticks covering [min, max] with about `count` intervals; the domain is widened to whole ticks.
- * @param {number} min @param {number} max @param {number} [count]
+ * Ticks covering [min, max] with at most `count` intervals; the domain is widened to whole
+ * ticks (an empty range around its value first). The definition is draw_nice_ticks() in
+ * tools/draw/canvas.c (the CLI's plots): this is the same algorithm, step by step, and
+ * tests/node/web_chartmath.test.mjs checks both against tests/golden/nice_ticks.json.
+ * @param {number} min @param {number} max @param {number} [count] @param {number} [minStep]
  * @returns {{min: number, max: number, step: number, ticks: number[]}}
  */
-export function niceTicks(min, max, count = 5) {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return { min: 0, max: 1, step: 0.2, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] };
-  if (min > max) [min, max] = [max, min];
-  if (min === max) {
-    const d = min === 0 ? 1 : Math.abs(min) * 0.1;
-    min -= d;
-    max += d;
+export function niceTicks(min, max, count = 5, minStep = 0) {
+  const maxTicks = Math.min(32, Math.max(2, Math.round(count) + 1));
+  let a = min;
+  let b = max;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) [a, b] = [0, 1];
+  if (a > b) [a, b] = [b, a];
+  if (b - a <= 1e-12 * Math.max(1, Math.abs(a))) {
+    const pad = a !== 0 ? Math.abs(a) * 0.1 : 1;
+    a -= pad;
+    b += pad;
   }
-  count = Math.max(1, Math.round(count));
-  const step = niceNumber(niceNumber(max - min, false) / count, true);
-  const lo = Math.floor(min / step + 1e-9) * step;
-  const hi = Math.ceil(max / step - 1e-9) * step;
+  let step = Math.max(niceStep((b - a) / (maxTicks - 1)), minStep);
+  let lo;
+  let hi;
+  let n;
+  for (;;) { // widening outward can add a tick; take the next step up if it overflows
+    lo = Math.floor(a / step + 1e-9) * step;
+    hi = Math.ceil(b / step - 1e-9) * step;
+    n = Math.round((hi - lo) / step) + 1;
+    if (n <= maxTicks) break;
+    step = niceStep(step * 1.5);
+  }
   const ticks = [];
-  const n = Math.round((hi - lo) / step);
-  for (let i = 0; i <= n; i++) ticks.push(cleanFloat(lo + i * step));
-  return { min: cleanFloat(lo), max: cleanFloat(hi), step, ticks };
+  for (let i = 0; i < n; i++) {
+    const v = lo + i * step;
+    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : cleanFloat(v));
+  }
+  return { min: cleanFloat(lo), max: cleanFloat(hi), step: cleanFloat(step), ticks };
 }
 
 /** Removes float noise (0.30000000000000004 -> 0.3). */

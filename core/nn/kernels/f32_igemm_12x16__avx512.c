@@ -1,15 +1,10 @@
 /* Indirect GEMM microkernel (convolution forward / backward data), 12 rows x 16 columns, AVX-512
- * (native only). 12 rows keep the row pointers in general registers (16 spill). Partial row
- * blocks run an 8- or 4-row body. */
-#if defined(NL_WIDE_KERNELS) && defined(__AVX512F__)
-#include "f32_igemm_avx512.h"
-
-void nl_f32_igemm_12x16__avx512(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a,
-                                const float *b, float *c, size_t c_row_stride, int accumulate) {
-    if (mr > 8) nl_igemm_avx512_tile(12, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-    else if (mr > 4) nl_igemm_avx512_tile(8, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-    else nl_igemm_avx512_tile(4, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-}
+ * (native only). 12 rows keep the row pointers in general registers (16 spill). */
+#if defined(NL_AVX512_KERNELS) && defined(__AVX512F__)
+#define NL_GEMM_ISA NL_GEMM_AVX512
+#define NL_MR 12
+#define NL_IGEMM nl_f32_igemm_12x16__avx512
+#include "f32_gemm_simd.h"
 #else
-typedef int nl_no_avx512_igemm; /* not built: Wasm, or NL_NATIVE_WIDE=OFF */
+typedef int nl_not_built_nl_f32_igemm_12x16__avx512; /* not built: Wasm, non-x86, or NL_NATIVE_WIDE=OFF */
 #endif

@@ -1,15 +1,10 @@
 /* Indirect GEMM microkernel (convolution forward / backward data), 12 rows x 8 columns (one
- * __m256 per row), AVX-512VL (native only): the tile for widths that are not multiples of 16.
- * Partial row blocks run an 8- or 4-row body. */
-#if defined(NL_WIDE_KERNELS) && defined(__AVX512F__)
-#include "f32_igemm_avx512.h"
-
-void nl_f32_igemm_12x8__avx512(size_t mr, size_t nc, size_t kc, size_t ks, const float *x, const int32_t *a,
-                               const float *b, float *c, size_t c_row_stride, int accumulate) {
-    if (mr > 8) nl_igemm_avx512_tile8(12, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-    else if (mr > 4) nl_igemm_avx512_tile8(8, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-    else nl_igemm_avx512_tile8(4, mr, nc, kc, ks, x, a, b, c, c_row_stride, accumulate);
-}
+ * __m256 per row), AVX-512VL (native only): the tile for widths that are not multiples of 16. */
+#if defined(NL_AVX512_KERNELS) && defined(__AVX512F__)
+#define NL_GEMM_ISA NL_GEMM_AVX512_YMM
+#define NL_MR 12
+#define NL_IGEMM nl_f32_igemm_12x8__avx512
+#include "f32_gemm_simd.h"
 #else
-typedef int nl_no_avx512_igemm8; /* not built: Wasm, or NL_NATIVE_WIDE=OFF */
+typedef int nl_not_built_nl_f32_igemm_12x8__avx512; /* not built: Wasm, non-x86, or NL_NATIVE_WIDE=OFF */
 #endif

@@ -1,7 +1,7 @@
 /* Reference 2x2 / stride 2 max pool on NHWC (definitions for the SIMD versions). */
 #include <string.h>
 
-#include "nl_kernels.h"
+#include "f32_maxpool_scalar.h"
 
 void nl_f32_maxpool__scalar(size_t h, size_t w, size_t c, const float *x, float *y, uint8_t *arg) {
     size_t ho = h / 2, wo = w / 2;
@@ -11,15 +11,7 @@ void nl_f32_maxpool__scalar(size_t h, size_t w, size_t c, const float *x, float 
             const float *p01 = p00 + c, *p10 = p00 + w * c, *p11 = p10 + c;
             float *out = y + (oy * wo + ox) * c;
             uint8_t *a = arg + (oy * wo + ox) * c;
-            for (size_t ch = 0; ch < c; ch++) {
-                float m = p00[ch];
-                uint8_t i = 0;
-                if (p01[ch] > m) { m = p01[ch]; i = 1; }
-                if (p10[ch] > m) { m = p10[ch]; i = 2; }
-                if (p11[ch] > m) { m = p11[ch]; i = 3; }
-                out[ch] = m;
-                a[ch] = i;
-            }
+            nl_maxpool_window_scalar(0, c, p00, p01, p10, p11, out, a);
         }
 }
 

@@ -3,7 +3,7 @@
  * backward writes dy or 0 to all four inputs of every window (no separate zeroing pass). */
 #include <string.h>
 
-#include "nl_kernels.h"
+#include "f32_maxpool_scalar.h"
 #include "nl_simd128.h"
 
 /* max and argmax (i32 lanes) of 4 channels */
@@ -49,15 +49,7 @@ void nl_f32_maxpool__wasmsimd(size_t h, size_t w, size_t c, const float *x, floa
                 v128_t b = wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(i0, i0), wasm_i16x8_narrow_i32x4(i0, i0));
                 wasm_v128_store32_lane(a + ch, b, 0);
             }
-            for (; ch < c; ch++) {
-                float m = p00[ch];
-                uint8_t i = 0;
-                if (p01[ch] > m) { m = p01[ch]; i = 1; }
-                if (p10[ch] > m) { m = p10[ch]; i = 2; }
-                if (p11[ch] > m) { m = p11[ch]; i = 3; }
-                out[ch] = m;
-                a[ch] = i;
-            }
+            nl_maxpool_window_scalar(ch, c, p00, p01, p10, p11, out, a);
         }
 }
 

@@ -4,69 +4,58 @@
 
 #include "nl_kernels.h"
 
-static const nl_kernel_set set_scalar = {
-    "scalar",
-    {4, 8, nl_f32_igemm_4x8__scalar, "f32_igemm_4x8__scalar"},
-    {4, 8, nl_f32_igemm_4x8__scalar, "f32_igemm_4x8__scalar"},
-    {4, 8, nl_f32_wgrad_4x8__scalar, "f32_wgrad_4x8__scalar"},
-    {4, 8, nl_f32_wgrad_4x8__scalar, "f32_wgrad_4x8__scalar"},
-    nl_f32_chansum__scalar,
-    nl_f32_normrelu__scalar,
-    nl_f32_normrelu_bwd__scalar,
-    nl_f32_norm_dx__scalar,
-    nl_f32_maxpool__scalar,
-    nl_f32_maxpool_bwd__scalar,
-};
+/* {MR, NR, nl_f32_KIND_MRxNR__ISA, "f32_KIND_MRxNR__ISA"} */
+#define UKERNEL(kind, mr, nr, isa) {mr, nr, nl_f32_##kind##_##mr##x##nr##__##isa, "f32_" #kind "_" #mr "x" #nr "__" #isa}
+#define NORM_KERNELS(isa) nl_f32_chansum__##isa, nl_f32_normrelu__##isa, nl_f32_normrelu_bwd__##isa, nl_f32_norm_dx__##isa
+#define POOL_KERNELS(isa) nl_f32_maxpool__##isa, nl_f32_maxpool_bwd__##isa
 
-static const nl_kernel_set set_wasmsimd = {
-    "wasmsimd",
-    {4, 8, nl_f32_igemm_4x8__wasmsimd, "f32_igemm_4x8__wasmsimd"},
-    {2, 16, nl_f32_igemm_2x16__wasmsimd, "f32_igemm_2x16__wasmsimd"},
-    {4, 8, nl_f32_wgrad_4x8__wasmsimd, "f32_wgrad_4x8__wasmsimd"},
-    {2, 16, nl_f32_wgrad_2x16__wasmsimd, "f32_wgrad_2x16__wasmsimd"},
-    nl_f32_chansum__wasmsimd,
-    nl_f32_normrelu__wasmsimd,
-    nl_f32_normrelu_bwd__wasmsimd,
-    nl_f32_norm_dx__wasmsimd,
-    nl_f32_maxpool__wasmsimd,
-    nl_f32_maxpool_bwd__wasmsimd,
-};
+/* fields: isa, igemm narrow and wide, wgrad narrow and wide, the norm kernels, the pool kernels */
+static const nl_kernel_set set_scalar = {"scalar", UKERNEL(igemm, 4, 8, scalar), UKERNEL(igemm, 4, 8, scalar),
+                                         UKERNEL(wgrad, 4, 8, scalar), UKERNEL(wgrad, 4, 8, scalar),
+                                         NORM_KERNELS(scalar), POOL_KERNELS(scalar)};
 
-#if defined(NL_WIDE_KERNELS)
+static const nl_kernel_set set_wasmsimd = {"wasmsimd", UKERNEL(igemm, 4, 8, wasmsimd), UKERNEL(igemm, 2, 16, wasmsimd),
+                                           UKERNEL(wgrad, 4, 8, wasmsimd), UKERNEL(wgrad, 2, 16, wasmsimd),
+                                           NORM_KERNELS(wasmsimd), POOL_KERNELS(wasmsimd)};
+
+#if defined(NL_AVX2_KERNELS)
+#define NL_HAVE_AVX2 1
+/* One __m256 per row, 12 rows: 12 accumulators + B + broadcast + product fill the 16 ymm
+ * registers; multiply then add (no FMA), as every other set. Max pool is memory-bound: the
+ * 128-bit kernel is enough. */
+static const nl_kernel_set set_avx2 = {"avx2", UKERNEL(igemm, 12, 8, avx2), UKERNEL(igemm, 12, 8, avx2),
+                                       UKERNEL(wgrad, 12, 8, avx2), UKERNEL(wgrad, 12, 8, avx2),
+                                       NORM_KERNELS(avx2), POOL_KERNELS(wasmsimd)};
+#endif
+
+#if defined(NL_AVX512_KERNELS)
 #define NL_HAVE_AVX512 1
-static const nl_kernel_set set_avx512 = {
-    "avx512",
-    /* One vector per row: a plain 16x16 GEMM tile measured 115 GFLOP/s on this Zen core, where
-     * 8x32 (two vectors per row) gets 79 and 8x16 102. The indirect GEMM uses 12 rows (16 row
-     * pointers spill out of the general registers; +3..9% on the 16-column layers). Widths
-     * that are not multiples of 16 (e.g. 24) use 8-column ymm panels, which run as fast here
-     * (512-bit operations are split in halves). */
-    {12, 8, nl_f32_igemm_12x8__avx512, "f32_igemm_12x8__avx512"},
-    {12, 16, nl_f32_igemm_12x16__avx512, "f32_igemm_12x16__avx512"},
-    {16, 8, nl_f32_wgrad_16x8__avx512, "f32_wgrad_16x8__avx512"},
-    {16, 16, nl_f32_wgrad_16x16__avx512, "f32_wgrad_16x16__avx512"},
-    nl_f32_chansum__avx512,
-    nl_f32_normrelu__avx512,
-    nl_f32_normrelu_bwd__avx512,
-    nl_f32_norm_dx__avx512,
-    nl_f32_maxpool__wasmsimd, /* memory-bound: the 128-bit kernel is enough */
-    nl_f32_maxpool_bwd__wasmsimd,
-};
+/* One vector per row: a plain 16x16 GEMM tile measured 115 GFLOP/s on this Zen core, where
+ * 8x32 (two vectors per row) gets 79 and 8x16 102. The indirect GEMM uses 12 rows (16 row
+ * pointers spill out of the general registers; +3..9% on the 16-column layers). Widths that
+ * are not multiples of 16 (e.g. 24) use 8-column ymm panels, which run as fast here (512-bit
+ * operations are split in halves). */
+static const nl_kernel_set set_avx512 = {"avx512", UKERNEL(igemm, 12, 8, avx512), UKERNEL(igemm, 12, 16, avx512),
+                                         UKERNEL(wgrad, 16, 8, avx512), UKERNEL(wgrad, 16, 16, avx512),
+                                         NORM_KERNELS(avx512), POOL_KERNELS(wasmsimd)};
+#endif
 
-static int cpu_has_avx512(void) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+/* CPU features (cpuid and the OS's saved register state, as libgcc checks them) */
+#if defined(NL_HAVE_AVX2) || defined(NL_HAVE_AVX512)
+static int cpu_has(const char *isa) {
     __builtin_cpu_init();
+    if (!strcmp(isa, "avx2")) return __builtin_cpu_supports("avx2");
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
-#else
-    return 1;
-#endif
 }
 #endif
 
 static const nl_kernel_set *best_set(void) {
 #ifdef NL_HAVE_AVX512
-    if (cpu_has_avx512()) return &set_avx512;
+    if (cpu_has("avx512")) return &set_avx512;
+#endif
+#ifdef NL_HAVE_AVX2
+    if (cpu_has("avx2")) return &set_avx2;
 #endif
     return &set_wasmsimd;
 }
@@ -74,18 +63,26 @@ static const nl_kernel_set *best_set(void) {
 const nl_kernel_set *nl_kernels_find(const char *isa) {
     if (!isa || !*isa || !strcmp(isa, "auto") || !strcmp(isa, "best")) return best_set();
     if (!strcmp(isa, "scalar")) return &set_scalar;
-    if (!strcmp(isa, "wasmsimd")) return &set_wasmsimd;
+    if (!strcmp(isa, "wasmsimd") || !strcmp(isa, "simd128")) return &set_wasmsimd;
+#ifdef NL_HAVE_AVX2
+    if (!strcmp(isa, "avx2")) return cpu_has("avx2") ? &set_avx2 : NULL;
+#endif
 #ifdef NL_HAVE_AVX512
-    if (!strcmp(isa, "avx512")) return cpu_has_avx512() ? &set_avx512 : NULL;
+    if (!strcmp(isa, "avx512")) return cpu_has("avx512") ? &set_avx512 : NULL;
 #endif
     return NULL;
 }
 
 const char *nl_kernels_available(void) {
-#ifdef NL_HAVE_AVX512
-    if (cpu_has_avx512()) return "scalar,wasmsimd,avx512";
+    static char names[64];
+    strcpy(names, "scalar,wasmsimd");
+#ifdef NL_HAVE_AVX2
+    if (cpu_has("avx2")) strcat(names, ",avx2");
 #endif
-    return "scalar,wasmsimd";
+#ifdef NL_HAVE_AVX512
+    if (cpu_has("avx512")) strcat(names, ",avx512");
+#endif
+    return names;
 }
 
 static const nl_kernel_set *current;

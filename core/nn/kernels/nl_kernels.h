@@ -6,9 +6,16 @@
  *   scalar    plain C, the definition
  *   wasmsimd  WebAssembly SIMD128 intrinsics (nl_simd128.h): real ones under Emscripten, SIMDe
  *             natively. What the browser runs; also the portable native fallback.
- *   avx512    native-only wider kernels (<immintrin.h>, CMake option NL_NATIVE_WIDE, chosen at
- *             run time when the CPU has AVX-512F/VL/DQ/BW). Same bits as the others.
+ *   avx2      native-only 8-wide kernels (<immintrin.h>, multiply and add, no FMA), for the
+ *             CPUs without AVX-512 (Zen 2/3, Intel consumer chips).
+ *   avx512    native-only 16-wide kernels (AVX-512F/VL/DQ/BW).
+ * The x86 ones are compiled with their ISA's flags whatever -march says (CMake option
+ * NL_NATIVE_WIDE) and chosen at run time by CPU features: avx512 > avx2 > wasmsimd. Same bits
+ * as the others.
  *
+ * The SIMD GEMM kernels are instances of one template (f32_gemm_simd.h), the SIMD norm kernels
+ * of another (f32_norm_simd.h, whose channel tails run the reference loops of
+ * f32_norm_scalar.h); each f32_<op>_<tile>__<isa>.c names the ISA and tile.
  * A kernel set (nl_kernel_set) groups one ISA's kernels; the layers use the current set. */
 #ifndef NL_KERNELS_H
 #define NL_KERNELS_H
@@ -61,11 +68,13 @@ NL_DECLARE_IGEMM(nl_f32_igemm_4x8__wasmsimd);
 NL_DECLARE_IGEMM(nl_f32_igemm_2x16__wasmsimd);
 NL_DECLARE_IGEMM(nl_f32_igemm_12x16__avx512);
 NL_DECLARE_IGEMM(nl_f32_igemm_12x8__avx512);
+NL_DECLARE_IGEMM(nl_f32_igemm_12x8__avx2);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__scalar);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__wasmsimd);
 NL_DECLARE_WGRAD(nl_f32_wgrad_2x16__wasmsimd);
 NL_DECLARE_WGRAD(nl_f32_wgrad_16x16__avx512);
 NL_DECLARE_WGRAD(nl_f32_wgrad_16x8__avx512);
+NL_DECLARE_WGRAD(nl_f32_wgrad_12x8__avx2);
 
 typedef struct {
     size_t mr, nr;
@@ -109,6 +118,7 @@ typedef void (*nl_norm_dx_fn)(size_t npix, size_t c, const float *x, const float
                                const float *dout, const float *k2, const float *k3, float *dx)
 NL_DECLARE_NORM(scalar);
 NL_DECLARE_NORM(wasmsimd);
+NL_DECLARE_NORM(avx2);
 NL_DECLARE_NORM(avx512);
 
 /* ---------------------------------------------------------------- 2x2 max pool, stride 2
@@ -138,8 +148,8 @@ typedef struct nl_kernel_set {
 
 /* The set the layers use now (the best available one unless changed). */
 const nl_kernel_set *nl_kernels(void);
-/* The set of an ISA name ("scalar", "wasmsimd", "avx512"), or NULL if not built in or not
- * supported by this CPU. "auto"/"best" = the best available. */
+/* The set of an ISA name ("scalar", "wasmsimd" (alias "simd128"), "avx2", "avx512"), or NULL if
+ * not built in or not supported by this CPU. "auto"/"best" = the best available. */
 const nl_kernel_set *nl_kernels_find(const char *isa);
 /* Makes `isa` current (also reads NL_ISA from the environment at first use). Returns 0, or -1
  * if unavailable (the current set is unchanged). Not thread-safe: call between steps. */
