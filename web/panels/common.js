@@ -8,7 +8,8 @@ export const PARAM_BUDGET = 50000;
 export const ISOLATED = self.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
 const CORES = Math.max(1, navigator.hardwareConcurrency || 1);
 export const ENGINE_THREADS = ISOLATED ? Math.min(16, CORES) : 1;
-export const DEFAULTS = defaults({ threads: ISOLATED ? Math.min(8, CORES) : 1 });
+export const DEFAULT_THREADS = ISOLATED ? Math.min(8, CORES) : 1;
+export const DEFAULTS = defaults({ threads: DEFAULT_THREADS });
 
 export const state = {
   engine: null,
