@@ -1,9 +1,9 @@
 // Playground settings: the form's fields, built from the core's settings table (the schema
 // the Wasm module exports: types, ranges, defaults per norm, help texts), their validation
 // (with messages a student can act on), the conversion to the configuration JSON of the Wasm
-// API, and the URL hash that makes a configuration shareable. Pure apart from loading the
-// schema: in a page, this module asks a short-lived worker for it at start-up (top-level
-// await, so every importer sees the fields filled in); Node tests call setSchema.
+// API, and the URL hash that makes a configuration shareable. Pure: the page installs the
+// schema the training worker sends when its engine is ready (app.js), Node tests the one of
+// their module, both with setSchema, before the form is used.
 
 /**
  * @typedef {object} Field
@@ -448,50 +448,4 @@ export function rawFromConfig(cfg, defs) {
 /** A float32 value as a person would have typed it (0.0500000007 -> 0.05). */
 export function roundFloat(x) {
   return Number(Number(x).toPrecision(7));
-}
-
-/**
- * Asks a short-lived worker (worker.js, which holds the engine) for the settings table.
- * @returns {Promise<object|null>} null when the engine cannot start (the page then says why)
- */
-async function schemaFromWorker() {
-  let w;
-  try {
-    w = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
-  } catch (e) {
-    SCHEMA_ERROR = `the training worker could not start (${e && e.message ? e.message : e})`;
-    return null;
-  }
-  try {
-    return await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(null), 30000);
-      w.onmessage = (ev) => {
-        if (ev.data && ev.data.type === 'schema') {
-          clearTimeout(timer);
-          if (!ev.data.schema) SCHEMA_ERROR = ev.data.error || 'the engine gave no settings table';
-          resolve(ev.data.schema || null);
-        }
-      };
-      w.onerror = () => {
-        clearTimeout(timer);
-        SCHEMA_ERROR = 'the training worker failed to start';
-        resolve(null);
-      };
-      w.postMessage({ type: 'schema' });
-    });
-  } finally {
-    w.terminate();
-  }
-}
-
-/** Why the page could not get the settings table (null when it has it). */
-let SCHEMA_ERROR = null;
-export function schemaError() {
-  return SCHEMA_ERROR;
-}
-
-// In a page (not in a worker, not in Node): load the table before anyone uses this module.
-if (typeof window !== 'undefined' && typeof Worker !== 'undefined') {
-  const s = await schemaFromWorker();
-  if (s) setSchema(s);
 }

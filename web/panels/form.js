@@ -94,7 +94,8 @@ function showValidation(v) {
 const defaultsFor = (norm) => defaults({ threads: DEFAULT_THREADS }, norm || 'bn');
 
 function updateHash(raw) {
-  const h = encodeHash(raw, defaultsFor(raw.norm));
+  // the norm is always said when it is not the page's default; the rest against its recipe
+  const h = encodeHash(raw, { ...defaultsFor(raw.norm), norm: DEFAULTS.norm });
   const url = `${location.pathname}${location.search}${h ? `#${h}` : ''}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
 }
