@@ -35,7 +35,7 @@ CFLAGS=(-std=c11 -O3 -ffp-contract=off -fno-fast-math -msimd128 -D_POSIX_C_SOURC
 EXPORTS=(malloc free nlw_abi_version nlw_last_error nlw_last_error_code
          nlw_data_stream_begin nlw_data_stream_feed nlw_data_stream_finish nlw_data_stream_abort nlw_data_load_batches nlw_data_info_json nlw_data_images nlw_data_free
          nlw_trainer_create nlw_trainer_load_checkpoint nlw_trainer_free nlw_trainer_train
-         nlw_trainer_progress nlw_trainer_evaluate nlw_trainer_eval_predictions nlw_trainer_misclassified
+         nlw_trainer_progress nlw_trainer_set_epochs nlw_trainer_evaluate nlw_trainer_eval_predictions nlw_trainer_misclassified
          nlw_trainer_predict nlw_trainer_params nlw_trainer_bn_state nlw_trainer_report_json
          nlw_trainer_config_json nlw_trainer_data_json nlw_trainer_val_images nlw_checkpoint_save nlw_model_report_json
          nlw_config_json nlw_config_schema_json

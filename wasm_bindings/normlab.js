@@ -544,6 +544,18 @@ export class Trainer {
     return readProgress(nl._f64s(out, 16));
   }
 
+  /**
+   * Sets how many epochs the run trains in all (train on past its plan): 1..1000 and not
+   * fewer than the epochs already begun. OneCycle's remaining steps follow the new plan;
+   * constant and step schedules continue exactly as a longer run would have.
+   * @param {number} epochs
+   */
+  setEpochs(epochs) {
+    const nl = this._nl;
+    if (!Number.isInteger(epochs)) throw new NormLabError(`setEpochs: epochs must be an integer, got ${epochs}`);
+    nl._check(nl._M._nlw_trainer_set_epochs(this._handle(), epochs));
+  }
+
   /** @returns {Progress} */
   progress() {
     const nl = this._nl;

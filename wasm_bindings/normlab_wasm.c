@@ -288,6 +288,11 @@ NLW_EXPORT int nlw_trainer_train(nlw_trainer *h, int steps, double *progress) {
     return NL_OK;
 }
 
+NLW_EXPORT int nlw_trainer_set_epochs(nlw_trainer *h, int epochs) {
+    CHECK_HANDLE(h);
+    return nl_trainer_set_epochs(h->t, epochs, &g_st);
+}
+
 NLW_EXPORT int nlw_trainer_progress(nlw_trainer *h, double *progress) {
     CHECK_HANDLE(h);
     CHECK_OUT(progress);

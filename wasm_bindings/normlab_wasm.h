@@ -57,6 +57,8 @@ int nlw_trainer_load_checkpoint(const uint8_t *buf, size_t len, int threads, nlw
 int nlw_trainer_free(nlw_trainer *h);
 int nlw_trainer_train(nlw_trainer *h, int steps, double *progress);
 int nlw_trainer_progress(nlw_trainer *h, double *progress);
+/* Sets the run's total epochs (1..1000, not fewer than those begun): train on past the plan. */
+int nlw_trainer_set_epochs(nlw_trainer *h, int epochs);
 /* Evaluates set 0 (test), 1 (train) or 2 (the validation images the configuration's val
  * holds out); keeps predictions for the two calls below. */
 int nlw_trainer_evaluate(nlw_trainer *h, int set, double *summary, int32_t *confusion100);

@@ -67,22 +67,8 @@ async function init({ threads }) {
     safetensors: typeof api.Trainer?.prototype?.exportSafetensors === 'function',
     setEpochs: typeof api.Trainer?.prototype?.setEpochs === 'function', // Continue past a run's plan
   };
-  post({ type: 'ready', engine });
-}
-
-/** The settings table for the page's settings module (lib/settings.js asks at start-up). */
-async function sendSchema() {
-  let schema = null;
-  let error = null;
-  try {
-    const mod = api || await import('./wasm/normlab.js');
-    const tmp = nl || await mod.NormLab.create({ variant: 'st', threads: 1 });
-    schema = tmp.schema();
-    if (tmp !== nl) tmp.close();
-  } catch (e) {
-    error = errorText(e);
-  }
-  post({ type: 'schema', schema, error });
+  // the settings table comes with it: the page builds its form from it (app.js)
+  post({ type: 'ready', engine, schema: nl.schema() });
 }
 
 // ---------------------------------------------------------------- data
@@ -519,7 +505,6 @@ function exportSafetensors({ id }) {
 async function handle(msg) {
   switch (msg.type) {
     case 'init': return init(msg);
-    case 'schema': return sendSchema();
     case 'report': {
       try {
         post({ type: 'report', key: msg.key, report: nl.report(msg.config || configFromView({ model: msg.model })) });

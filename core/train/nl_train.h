@@ -81,6 +81,11 @@ typedef struct {
 /* Runs up to max_steps optimiser steps, stopping early at the end of an epoch, and reports. */
 int nl_trainer_train_steps(nl_trainer *t, int max_steps, nl_progress *p, nl_status *st);
 void nl_trainer_progress(const nl_trainer *t, nl_progress *p);
+/* Sets how many epochs the run trains in all (Continue past its plan, or a shorter plan):
+ * within the settings' range and not fewer than the epochs already begun. The schedule
+ * becomes the one planned for the new total: constant and step schedules continue as they
+ * would have; OneCycle stretches, so the remaining steps get other learning rates. */
+int nl_trainer_set_epochs(nl_trainer *t, int epochs, nl_status *st);
 
 typedef struct {
     int n;

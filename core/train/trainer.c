@@ -310,6 +310,19 @@ int nl_trainer_train_steps(nl_trainer *t, int max_steps, nl_progress *p, nl_stat
     return NL_OK;
 }
 
+int nl_trainer_set_epochs(nl_trainer *t, int epochs, nl_status *st) {
+    if (!t) return nl_fail(st, NL_EINVAL, "set epochs: no trainer");
+    nl_train_config c = t->cfg;
+    c.epochs = epochs;
+    int rc = nl_config_validate_train(&c, st); /* the table's range: 1..1000 */
+    if (rc) return rc;
+    int begun = t->epoch + (t->step_in_epoch > 0);
+    if (epochs < begun)
+        return nl_fail(st, NL_EINVAL, "epochs must be at least the %d already trained, got %d", begun, epochs);
+    t->cfg.epochs = epochs;
+    return NL_OK;
+}
+
 void nl_trainer_progress(const nl_trainer *t, nl_progress *p) {
     memset(p, 0, sizeof *p);
     int spe = steps_per_epoch(t->n_train, t->cfg.batch);

@@ -1,7 +1,7 @@
 // The core of the browser tests in Debian's Firefox ESR (WebDriver BiDi through puppeteer-core):
 // the page opens cross-origin isolated with the multi-threaded build and the server's data set,
 // Compare trains BN, GN and LN and draws the curves, the misclassified grids and the confusion
-// matrix; served without COOP/COEP the service worker isolates the page and it trains on the
+// matrix, and a reload restores them from IndexedDB; served without COOP/COEP the service worker isolates the page and it trains on the
 // built-in sample; without service workers it falls back to the single-threaded build and trains.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -83,6 +83,29 @@ test('Firefox ESR: Compare trains BN, GN and LN; curves, misclassified grids, co
   assert.ok(await inkPixels(page, '#confusion') > 5000, 'confusion matrix drawn');
   assert.equal((await page.$$eval('#results-body tr', (trs) => trs.length)), 3);
   await page.screenshot({ path: artifactPath('firefox-1280-trained.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('Firefox ESR: reload restores the finished runs (IndexedDB): table, curves, grids', async () => {
+  const before = await runs(page);
+  // every run's last epoch (and its evaluation) is stored before the reload
+  await page.waitForFunction(() => window.normlab.state.runs.every((r) => r.storedStep === r.globalStep && r.finalEval),
+    null, { timeout: 30000 });
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.dataset === 'ready'
+    && !window.normlab.state.restoring && window.normlab.state.runs.length === 3, null, { timeout: 60000 });
+  const back = await runs(page);
+  assert.deepEqual(back.map((r) => [r.label, r.status, r.epochs, r.steps, r.mis]),
+    before.map((r) => [r.label, r.status, r.epochs, r.steps, r.mis]));
+  await new Promise((r) => setTimeout(r, 300));
+  for (const r of back) {
+    assert.ok(await colourPixels(page, '#chart-loss', r.color) > 10, `${r.label}: loss curve after the reload`);
+    assert.ok(await colourPixels(page, '#chart-acc', r.color) > 10, `${r.label}: accuracy curve after the reload`);
+  }
+  const grids = await page.$$eval('#mistakes .mistake-card canvas', (cs) => cs.map((c) => c.getAttribute('data-images')));
+  assert.deepEqual(grids, ['10', '10', '10']);
+  assert.equal((await page.$$eval('#results-body tr', (trs) => trs.length)), 3);
+  await page.screenshot({ path: artifactPath('firefox-1280-reloaded.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
 

@@ -177,11 +177,17 @@ test('Continue: a stopped run and a loaded checkpoint train on to the same weigh
   assert.deepEqual(errors, []);
 });
 
-test('Continue past the plan: 1 + 1 epochs give the weights of 2 (constant LR)', async (t) => {
-  if (!await page.evaluate(() => window.normlab.state.engine.setEpochs)) {
-    t.skip('this engine cannot extend a plan (no Trainer.setEpochs)');
-    return;
-  }
+test('Continue past the plan: 1 + 1 epochs give the weights of 2 (constant LR)', async () => {
+  assert.equal(await page.evaluate(() => window.normlab.state.engine.setEpochs), true, 'the engine has Trainer.setEpochs');
+  // OneCycle: the page says that a longer plan changes the remaining learning rates
+  await page.fill('#f-epochs', '1');
+  await page.click('#start');
+  await idle();
+  const m = (await runs()).length;
+  await page.click(`${row(m)} button[data-next="continue"]`);
+  assert.equal(await page.inputValue('#f-epochs'), '2');
+  assert.match(await page.textContent('#continue-text'), /OneCycle is planned over 1 epochs: with 2/);
+  await page.click('#continue-cancel');
   await page.selectOption('#f-schedule', 'const');
   await page.fill('#f-epochs', '1');
   await page.click('#start');
@@ -194,6 +200,7 @@ test('Continue past the plan: 1 + 1 epochs give the weights of 2 (constant LR)',
   await idle();
   const r = (await runs())[n - 1];
   assert.deepEqual([r.status, r.epochs, r.globalStep], ['finished', 2, 60]);
+  assert.doesNotMatch(await page.textContent('#continue-text'), /OneCycle/);
   await page.click('#start'); // the form shows its settings: the same 2 epochs in one go
   await idle();
   const a = await download(`${row(n)} td.actions button:has-text("Checkpoint")`, 'continued-past-plan.ckpt');

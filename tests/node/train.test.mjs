@@ -132,3 +132,31 @@ for (const [variant, threads, form] of [['st', 1, 'batches'], ['mt', 2, 'tar.gz'
     }
   });
 }
+
+test('setEpochs: a constant-LR run extended past its plan ends with the weights of the longer plan', async () => {
+  const nl = await loadNormLab('st');
+  try {
+    nl.loadDatasetBatches(batches);
+    const settings = { batch: 64, seed: 5, schedule: 'const', max_lr: 0.02, threads: 1 };
+    const toEnd = (tr) => {
+      while (!tr.progress().finished) tr.trainSteps(1000);
+    };
+    const straight = nl.createTrainer({ norm: 'gn' }, { ...settings, epochs: 2 });
+    toEnd(straight);
+    const extended = nl.createTrainer({ norm: 'gn' }, { ...settings, epochs: 1 });
+    toEnd(extended);
+    assert.throws(() => extended.setEpochs(0), /epochs/);
+    assert.throws(() => extended.setEpochs(1001), /epochs/);
+    assert.throws(() => extended.setEpochs(1.5), /integer/);
+    extended.setEpochs(2);
+    assert.equal(extended.config().epochs, 2);
+    assert.equal(extended.progress().totalSteps, 16);
+    toEnd(extended);
+    assert.ok(bytes(extended.params()).equals(bytes(straight.params())), 'extended = straight');
+    assert.throws(() => extended.setEpochs(1), /at least the 2 already trained/);
+    straight.free();
+    extended.free();
+  } finally {
+    nl.close();
+  }
+});

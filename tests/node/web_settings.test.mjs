@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 import {
   FIELDS, FIELD_BY_KEY, SCHEDULE_NAMES, configFromView, decodeHash, defaults, encodeHash, parseNumber, rawFromConfig,
-  roundFloat, setSchema, toApi, toConfig, validate, variantLabel, viewFromConfig,
+  roundFloat, setSchema, switchNorm, toApi, toConfig, validate, variantLabel, viewFromConfig,
 } from '../../web/lib/settings.js';
 import { loadNormLab } from './support_wasm.mjs';
 
@@ -25,11 +25,11 @@ test('the defaults are valid and are the core defaults (OneCycle to 0.1, L2 5e-4
   assert.deepEqual(model, { norm: 'bn' });
   assert.deepEqual(settings, {
     epochs: 20, batch: 128, schedule: 'onecycle', maxLr: 0.1, l1: 0, l2: 0.0005,
-    augCrop: 4, augFlip: true, augCutout: 0, seed: '1', threads: 4,
+    augCrop: 4, augFlip: true, augCutout: 0, seed: '1', trainFraction: 1, threads: 4,
   });
   assert.deepEqual(toConfig(v.values), {
     norm: 'bn', epochs: 20, batch: 128, schedule: 'onecycle', max_lr: 0.1, l1: 0, l2: 0.0005,
-    crop: 4, flip: true, cutout: 0, seed: '1', threads: 4,
+    crop: 4, flip: true, cutout: 0, seed: '1', train_fraction: 1, threads: 4,
   });
 });
 
@@ -197,4 +197,50 @@ test('settings from a checkpoint config fill the form', () => {
   assert.equal(r.schedule, 'step');
   assert.equal(validate(r, { maxThreads: 4 }).ok, true);
   assert.equal(roundFloat(0.100000001), 0.1);
+});
+
+test('picking another norm: fields still at the old norm\'s default take the new norm\'s (per-norm recipe)', () => {
+  const other = structuredClone(SCHEMA);
+  other.fields.find((f) => f.name === 'max_lr').defaults.gn = 0.05;
+  other.fields.find((f) => f.name === 'epochs').defaults.gn = 30;
+  other.fields.find((f) => f.name === 'l2').defaults.gn = 0.001;
+  setSchema(other);
+  try {
+    const bn = defaults({ threads: 4 }, 'bn');
+    // the user changed the epochs (and typed 0.10 for the default LR): the epochs stay
+    const raw = { ...bn, epochs: '7', maxLr: '0.10', threads: '2' };
+    const gn = switchNorm(raw, 'bn', 'gn', { threads: 4 });
+    assert.equal(gn.norm, 'gn');
+    assert.equal(gn.maxLr, '0.05');
+    assert.equal(gn.l2, '0.001');
+    assert.equal(gn.epochs, '7');
+    assert.equal(gn.threads, '2'); // machine-specific: left alone
+    assert.equal(gn.batch, bn.batch);
+    // back to BN: GN defaults become BN's again, the user's value stays
+    const back = switchNorm(gn, 'gn', 'bn', { threads: 4 });
+    assert.deepEqual(back, { ...raw, maxLr: '0.1' });
+    // no norm picked before: BN's recipe is the old one
+    assert.equal(switchNorm({ ...bn, norm: '' }, '', 'gn').maxLr, '0.05');
+  } finally {
+    setSchema(SCHEMA);
+  }
+});
+
+test('quick mode: the training fraction is a setting of the form, the configuration and the URL', () => {
+  const f = FIELD_BY_KEY.trainFraction;
+  assert.equal(f.name, 'train_fraction');
+  assert.deepEqual(f.choices, ['0.1', '0.25', '1']);
+  assert.equal(DEFS.trainFraction, '1');
+  const raw = { ...DEFS, trainFraction: '0.25' };
+  const v = validate(raw, { maxThreads: 4 });
+  assert.equal(v.ok, true);
+  assert.equal(toConfig(v.values).train_fraction, 0.25);
+  assert.equal(toApi(v.values).settings.trainFraction, 0.25);
+  assert.equal(configFromView(toApi(v.values)).train_fraction, 0.25);
+  assert.equal(encodeHash(raw, DEFS), 'frac=0.25');
+  assert.deepEqual(decodeHash('#frac=0.1'), { trainFraction: '0.1' });
+  assert.match(validate({ ...DEFS, trainFraction: '0' }).errors.trainFraction, /greater than 0/);
+  assert.ok(validate({ ...DEFS, trainFraction: '1.5' }).errors.trainFraction);
+  // a float32 0.1 from a run's configuration shows as 0.1
+  assert.equal(rawFromConfig({ train_fraction: 0.10000000149011612 }, DEFS).trainFraction, '0.1');
 });

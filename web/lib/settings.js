@@ -1,9 +1,9 @@
 // Playground settings: the form's fields, built from the core's settings table (the schema
 // the Wasm module exports: types, ranges, defaults per norm, help texts), their validation
 // (with messages a student can act on), the conversion to the configuration JSON of the Wasm
-// API, and the URL hash that makes a configuration shareable. Pure apart from loading the
-// schema: in a page, this module asks a short-lived worker for it at start-up (top-level
-// await, so every importer sees the fields filled in); Node tests call setSchema.
+// API, and the URL hash that makes a configuration shareable. Pure: the page installs the
+// schema the training worker sends when its engine is ready (app.js), Node tests the one of
+// their module, both with setSchema, before the form is used.
 
 /**
  * @typedef {object} Field
@@ -14,6 +14,7 @@
  * @property {string} label
  * @property {string} [help] from the schema
  * @property {string[]} [options]
+ * @property {string[]} [choices] values the form offers for a number (any in range is valid)
  * @property {number} [min] @property {number} [max]
  * @property {boolean} [minOpen] min itself is not allowed
  * @property {boolean} [maxOpen] max itself is not allowed
@@ -36,6 +37,8 @@ const FORM = [
   { key: 'augFlip', name: 'flip', url: 'flip', label: 'Horizontal flip' },
   { key: 'augCutout', name: 'cutout', url: 'cutout', label: 'Cutout', toggle: true },
   { key: 'seed', name: 'seed', url: 'seed', label: 'Seed' },
+  // quick mode: a balanced share of the training images, the same for every variant
+  { key: 'trainFraction', name: 'train_fraction', url: 'frac', label: 'Training data', choices: ['0.1', '0.25', '1'] },
   // not in shared links: it depends on the machine, and results do not depend on it
   { key: 'threads', name: 'threads', url: 'threads', label: 'Threads', local: true },
 ];
@@ -101,6 +104,7 @@ export function setSchema(schema) {
       f.max = s.max;
       if (s.min_open) f.minOpen = true;
       if (s.max_open) f.maxOpen = true;
+      if (form.choices) f.choices = form.choices;
     }
     FIELDS.push(f);
     FIELD_BY_KEY[f.key] = f;
@@ -149,6 +153,38 @@ export function defaults(ctx = {}, norm = 'bn') {
     out[f.key] = f.type === 'bool' ? Boolean(d) : String(d);
   }
   out.threads = String(ctx.threads || 1);
+  return out;
+}
+
+/** Form values equal as settings ('0.10' and '0.1' are; booleans by truth). */
+function sameRaw(f, a, b) {
+  if (f.type === 'bool') return Boolean(a === true || parseBool(a)?.value) === Boolean(b === true || parseBool(b)?.value);
+  const x = String(a ?? '').trim();
+  const y = String(b ?? '').trim();
+  if (x === y) return true;
+  if (f.type === 'int' || f.type === 'num') {
+    const p = parseNumber(x);
+    const q = parseNumber(y);
+    return !p.error && !q.error && p.value === q.value;
+  }
+  return false;
+}
+
+/**
+ * The form's raw values after the user picks another norm: every field still at the old
+ * norm's default takes the new norm's default (the per-norm recipe); fields the user changed
+ * keep their value. The machine-specific ones (threads) are left alone.
+ * @param {Record<string, any>} raw @param {string} from old norm ('' = none: BN's recipe)
+ * @param {'bn'|'gn'|'ln'} to @param {{threads?: number}} [ctx]
+ */
+export function switchNorm(raw, from, to, ctx = {}) {
+  const before = defaults(ctx, from || 'bn');
+  const after = defaults(ctx, to);
+  const out = { ...raw, norm: to };
+  for (const f of FIELDS) {
+    if (f.key === 'norm' || f.local) continue;
+    if (sameRaw(f, raw[f.key], before[f.key])) out[f.key] = after[f.key];
+  }
   return out;
 }
 
@@ -412,50 +448,4 @@ export function rawFromConfig(cfg, defs) {
 /** A float32 value as a person would have typed it (0.0500000007 -> 0.05). */
 export function roundFloat(x) {
   return Number(Number(x).toPrecision(7));
-}
-
-/**
- * Asks a short-lived worker (worker.js, which holds the engine) for the settings table.
- * @returns {Promise<object|null>} null when the engine cannot start (the page then says why)
- */
-async function schemaFromWorker() {
-  let w;
-  try {
-    w = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
-  } catch (e) {
-    SCHEMA_ERROR = `the training worker could not start (${e && e.message ? e.message : e})`;
-    return null;
-  }
-  try {
-    return await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(null), 30000);
-      w.onmessage = (ev) => {
-        if (ev.data && ev.data.type === 'schema') {
-          clearTimeout(timer);
-          if (!ev.data.schema) SCHEMA_ERROR = ev.data.error || 'the engine gave no settings table';
-          resolve(ev.data.schema || null);
-        }
-      };
-      w.onerror = () => {
-        clearTimeout(timer);
-        SCHEMA_ERROR = 'the training worker failed to start';
-        resolve(null);
-      };
-      w.postMessage({ type: 'schema' });
-    });
-  } finally {
-    w.terminate();
-  }
-}
-
-/** Why the page could not get the settings table (null when it has it). */
-let SCHEMA_ERROR = null;
-export function schemaError() {
-  return SCHEMA_ERROR;
-}
-
-// In a page (not in a worker, not in Node): load the table before anyone uses this module.
-if (typeof window !== 'undefined' && typeof Worker !== 'undefined') {
-  const s = await schemaFromWorker();
-  if (s) setSchema(s);
 }

@@ -8,7 +8,8 @@ export const PARAM_BUDGET = 50000;
 export const ISOLATED = self.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
 const CORES = Math.max(1, navigator.hardwareConcurrency || 1);
 export const ENGINE_THREADS = ISOLATED ? Math.min(16, CORES) : 1;
-export const DEFAULTS = defaults({ threads: ISOLATED ? Math.min(8, CORES) : 1 });
+export const DEFAULT_THREADS = ISOLATED ? Math.min(8, CORES) : 1;
+export const DEFAULTS = defaults({ threads: DEFAULT_THREADS });
 
 export const state = {
   engine: null,
@@ -33,9 +34,13 @@ export const state = {
 window.normlab = { state };
 
 let worker = null;
-/** Connects the page to its worker; messages go to onMessage, a failed start to onFail. */
-export function connectWorker(onMessage, onFail) {
-  worker = new Worker(new URL('../worker.js', import.meta.url), { type: 'module' });
+/**
+ * Connects the page to its worker (started by app.js, which waited for its engine and
+ * settings table); messages go to onMessage, a worker error to onFail.
+ * @param {Worker} w
+ */
+export function connectWorker(w, onMessage, onFail) {
+  worker = w;
   worker.onmessage = (ev) => {
     try {
       onMessage(ev.data);

@@ -99,8 +99,14 @@ export function showContinueMode() {
   const v = state.lastValidation;
   const epochs = v && v.ok ? v.values.epochs : NaN;
   const ok = epochs > run.epochsDone;
+  const planned = run.epochsPlanned || epochs;
+  // OneCycle spreads its cycle over the plan: another plan gives the remaining steps other
+  // learning rates (constant and step schedules go on exactly as a longer run would)
+  const stretch = ok && epochs !== planned && run.settings?.schedule === 'onecycle'
+    ? ` OneCycle is planned over ${planned} epochs: with ${epochs}, its learning rate for the remaining steps follows the ${epochs}-epoch cycle, so the result differs from continuing the ${planned}-epoch cycle.`
+    : '';
   $('continue-text').textContent = ok
-    ? `Continue ${run.label} from epoch ${run.epochsDone} to ${state.engine?.setEpochs ? '' : 'its planned '}${epochs}, with its own settings.`
+    ? `Continue ${run.label} from epoch ${run.epochsDone} to ${state.engine?.setEpochs ? '' : 'its planned '}${epochs}, with its own settings.${stretch}`
     : `${run.label} has trained ${run.epochsDone} epoch${run.epochsDone === 1 ? '' : 's'}: set Epochs higher to continue it.`;
   $('start').textContent = `Continue ${run.label}`;
   return ok;

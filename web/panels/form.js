@@ -1,7 +1,10 @@
 // The settings form (step 2) and its URL state: reading and writing the fields, inline
 // validation messages, the shareable hash, "Reset to defaults" and "Copy link".
-import { FIELDS, decodeHash, encodeHash, toApi, validate, variantLabel } from '../lib/settings.js';
-import { $, DEFAULTS, ENGINE_THREADS, state, toast } from './common.js';
+import {
+  FIELDS, decodeHash, defaults, encodeHash, switchNorm, toApi, validate, variantLabel,
+} from '../lib/settings.js';
+import { formatPct } from '../lib/format.js';
+import { $, DEFAULTS, DEFAULT_THREADS, ENGINE_THREADS, state, toast } from './common.js';
 import { requestReport } from './network.js';
 import { scheduleDraw } from './redraw.js';
 import { updateControls } from './run.js';
@@ -34,7 +37,12 @@ export function writeForm(raw) {
       form.elements[f.key].checked = v === true;
     } else if (form.elements[f.key].tagName === 'SELECT') {
       const sel = form.elements[f.key];
-      const ok = [...sel.options].some((o) => o.value === String(v));
+      let ok = [...sel.options].some((o) => o.value === String(v));
+      if (!ok && f.choices && f.type === 'num' && Number.isFinite(Number(v))) {
+        // a run's value the form does not offer (e.g. 0.5 from the CLI): offer it
+        sel.append(new Option(formatPct(Number(v), 0), String(v)));
+        ok = true;
+      }
       sel.value = ok ? String(v) : DEFAULTS[f.key];
     } else {
       form.elements[f.key].value = String(v);
@@ -82,8 +90,12 @@ function showValidation(v) {
   }
 }
 
+/** The defaults for a norm on this machine (the URL leaves out what equals them). */
+const defaultsFor = (norm) => defaults({ threads: DEFAULT_THREADS }, norm || 'bn');
+
 function updateHash(raw) {
-  const h = encodeHash(raw, DEFAULTS);
+  // the norm is always said when it is not the page's default; the rest against its recipe
+  const h = encodeHash(raw, { ...defaultsFor(raw.norm), norm: DEFAULTS.norm });
   const url = `${location.pathname}${location.search}${h ? `#${h}` : ''}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
 }
@@ -96,6 +108,7 @@ export function currentModel(v) {
 /** Re-validates after any change; updates the hash (unless keepHash), the buttons and charts. */
 export function onFormChange({ keepHash = false } = {}) {
   const raw = readForm();
+  shownNorm = raw.norm;
   const v = validate(raw, validationContext());
   state.lastValidation = v;
   showValidation(v);
@@ -110,14 +123,44 @@ export function onFormChange({ keepHash = false } = {}) {
   scheduleDraw('curves');
 }
 
-/** The form's start values: the defaults, then the query string, then the hash. */
+/** The form's start values: the defaults (of the link's norm), then the query string, then the hash. */
 export function initForm() {
-  writeForm({ ...DEFAULTS, ...decodeHash(location.search), ...decodeHash(location.hash) });
+  const link = { ...decodeHash(location.search), ...decodeHash(location.hash) };
+  const norm = ['bn', 'gn', 'ln'].includes(link.norm) ? link.norm : DEFAULTS.norm;
+  writeForm({ ...defaultsFor(norm), ...link });
   onFormChange({ keepHash: true });
 }
 
-form.addEventListener('input', () => onFormChange());
-form.addEventListener('change', () => onFormChange());
+/** The norm the form showed before the latest change (for the per-norm recipe). */
+let shownNorm = '';
+
+/** Another norm picked: fields still at the old norm's default take the new norm's. */
+function onNormPicked() {
+  const raw = readForm();
+  if (!raw.norm || raw.norm === shownNorm) return;
+  writeForm(switchNorm(raw, shownNorm, raw.norm, { threads: DEFAULT_THREADS }));
+}
+
+/** The engine's help text of each setting, as the tooltip of its control. */
+function setHelpTitles() {
+  for (const f of FIELDS) {
+    if (!f.help) continue;
+    const help = f.help.charAt(0).toUpperCase() + f.help.slice(1);
+    if (f.key === 'norm') {
+      form.querySelector('[data-field="norm"] .segmented')?.setAttribute('title', help);
+    } else if (form.elements[f.key]) {
+      form.elements[f.key].title = help;
+    }
+  }
+}
+setHelpTitles();
+
+function onEdit(e) {
+  if (e.target && e.target.name === 'norm') onNormPicked();
+  onFormChange();
+}
+form.addEventListener('input', onEdit);
+form.addEventListener('change', onEdit);
 form.addEventListener('submit', (e) => e.preventDefault());
 
 $('reset').addEventListener('click', () => {

@@ -1,10 +1,10 @@
-// The playground page (main thread; app.js starts it once the settings table is there):
-// starts the panels and the training worker, and routes the worker's messages to the panel
+// The playground page (main thread; app.js starts the training worker and calls start()
+// once the worker's engine is ready with its settings table): starts the panels and routes the worker's messages to the panel
 // that shows them. All computation happens in worker.js;
 // the panels (panels/*.js) keep the page's state (panels/common.js) and draw what the
 // worker reports; the run bookkeeping is in lib/run_state.js.
 import { savePng } from '../charts.js';
-import { $, ENGINE_THREADS, ISOLATED, connectWorker, send, showBanner, state } from './common.js';
+import { $, ISOLATED, connectWorker, showBanner, state } from './common.js';
 import {
   fetchServerConfig, initSample, maybeLoadData, onDataError, onDataProgress, onDataset, onNoDataset,
 } from './dataset.js';
@@ -88,20 +88,26 @@ watchLayout(document.querySelector('.content'));
 
 // ---- start
 
-if (!ISOLATED) {
-  $('banner-isolation').hidden = false;
-  document.documentElement.dataset.isolated = 'false';
-} else {
-  document.documentElement.dataset.isolated = 'true';
+/**
+ * Starts the panels on the worker app.js started.
+ * @param {Worker} worker @param {{type: 'ready', engine: object}} ready the worker's first message
+ */
+export function start(worker, ready) {
+  if (!ISOLATED) {
+    $('banner-isolation').hidden = false;
+    document.documentElement.dataset.isolated = 'false';
+  } else {
+    document.documentElement.dataset.isolated = 'true';
+  }
+  connectWorker(worker, onWorkerMessage, (message) => fatal(`The training worker failed${message ? `: ${message}` : ''}.`));
+  initForm();
+  renderResults();
+  scheduleDraw('curves');
+  initSample();
+  restoreSavedRuns().then(() => {
+    renderAllRuns();
+    if (state.data) evaluateLoadedCheckpoints();
+  });
+  fetchServerConfig();
+  onWorkerMessage(ready);
 }
-connectWorker(onWorkerMessage, (message) => fatal(`The training worker failed to start${message ? `: ${message}` : ''}. Check that the page is served by tools/serve.mjs and that the Wasm build exists (wasm_bindings/build.sh).`));
-initForm();
-renderResults();
-scheduleDraw('curves');
-initSample();
-send({ type: 'init', threads: ENGINE_THREADS });
-restoreSavedRuns().then(() => {
-  renderAllRuns();
-  if (state.data) evaluateLoadedCheckpoints();
-});
-fetchServerConfig();

@@ -20,6 +20,9 @@ function settingsSummary(s) {
     `LR ${formatSci(s.maxLr)} ${SCHEDULE_NAMES[s.schedule]?.split(' ')[0] || s.schedule}`,
     `batch ${s.batch}`, `L1 ${formatSci(s.l1)}`, `L2 ${formatSci(s.l2)}`, aug, `seed ${s.seed}`,
   ];
+  // quick mode: the share of the training images (older runs have none: all of them)
+  const frac = s.trainFraction ?? 1;
+  items.push(`${Number((frac * 100).toPrecision(4))}% of the data`);
   return items.map((t) => t.replace(/ /g, '\u00a0')).join(' · '); // break only between items
 }
 
