@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Resumable trial runner for the accuracy study (issue 15): choices are made on the held-out
+# validation split only (val_acc), never on the test set.
+#   bash bench/experiment/trials/run_trials.sh LIST [--data PATH] [--threads N]
+# LIST has one trial a line: `NAME  normlab-train-flags...` (# starts a comment). Each trial writes,
+# under bench/experiment/trials/screen/:
+#   NAME.config.json   the full configuration (normlab config with the trial's flags)
+#   NAME.jsonl         the metrics, one line per epoch (train/val; the test figures in it are on
+#                      --test-limit images only and are NOT used for any choice)
+#   NAME.summary.json  final and best val_acc, epochs, wall time, CPU: its presence marks the trial done
+# and appends a row (command, val figures) to the table at the end of trials/README.md.
+# A trial whose summary exists is skipped, so the script can be stopped and run again.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+[ $# -ge 1 ] || { echo "usage: run_trials.sh LIST [--data PATH] [--threads N]" >&2; exit 2; }
+list="$1"; shift
+data=/work/shared/data/cifar-10-binary.tar.gz
+threads=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --data) data="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    *) echo "run_trials.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+nl=build/normlab
+dir=bench/experiment/trials
+out=$dir/screen
+readme=$dir/README.md
+[ -x "$nl" ] || { echo "run_trials.sh: $nl missing: build first" >&2; exit 1; }
+[ -f "$list" ] || { echo "run_trials.sh: no trial list $list" >&2; exit 1; }
+[ -f "$data" ] || { echo "run_trials.sh: no data $data" >&2; exit 1; }
+mkdir -p "$out"
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+
+while read -r name flags; do
+  case "$name" in ''|'#'*) continue ;; esac
+  [[ "$name" =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "run_trials.sh: bad trial name '$name'" >&2; exit 2; }
+  if [ -f "$out/$name.summary.json" ]; then echo "== $name: done, skipped" >&2; continue; fi
+  # shellcheck disable=SC2086  # flags are words on purpose
+  "$nl" config $flags > "$out/$name.config.json.tmp" && mv "$out/$name.config.json.tmp" "$out/$name.config.json"
+  echo "== $name: normlab train $flags  ($(date -u +%H:%M:%S))" >&2
+  t0=$(date +%s)
+  rm -f "$out/$name.jsonl"
+  # the test set is evaluated by the CLI every epoch: keep that to 500 images (time, and no temptation)
+  nice -n 19 "$nl" train --config "$out/$name.config.json" --threads "$threads" --data "$data" \
+    --test-limit 500 --quiet --metrics-out "$out/$name.jsonl" < /dev/null
+  wall=$(( $(date +%s) - t0 ))
+  want=$(jq -r .epochs "$out/$name.config.json")
+  got=$(wc -l < "$out/$name.jsonl")
+  [ "$got" -eq "$want" ] || { echo "run_trials.sh: $name stopped after $got of $want epochs" >&2; exit 1; }
+  jq -s --arg name "$name" --arg flags "$flags" --arg cpu "$cpu" --argjson wall "$wall" --argjson th "$threads" '{
+      name: $name, flags: $flags, epochs: length,
+      final_val_acc: .[-1].val_acc, best_val_acc: (map(.val_acc) | max),
+      best_epoch: (to_entries | max_by(.value.val_acc) | .key + 1),
+      final_val_loss: .[-1].val_loss, final_train_acc: .[-1].train_acc,
+      params: .[-1].params, wall_seconds: $wall, threads: $th, cpu: $cpu}' "$out/$name.jsonl" \
+    > "$out/$name.summary.json.tmp"
+  mv "$out/$name.summary.json.tmp" "$out/$name.summary.json"
+  row=$(jq -r '"| \(.name) | `\(.flags)` | \(.epochs) | \(.final_val_acc*10000|round/100)% | \(.best_val_acc*10000|round/100)% (ep \(.best_epoch)) | \(.wall_seconds)s |"' \
+    "$out/$name.summary.json")
+  ( flock 9; echo "$row" >> "$readme" ) 9>"$out/.readme.lock"
+  echo "$row" >&2
+done < "$list"
