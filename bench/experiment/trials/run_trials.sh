@@ -57,19 +57,19 @@ while read -r name flags; do
     nice -n 19 "$nl" train --config "$out/$name.config.json" --threads "$threads" --data "$data" \
       --test-limit 500 --quiet --metrics-out "$out/$name.jsonl" < /dev/null
   fi
-  # wall time = the epochs' training seconds from the metrics (evaluation excluded)
+  # training seconds = the epochs' training seconds from the metrics (evaluation excluded)
   wall=$(jq -s 'map(.seconds) | add | round' "$out/$name.jsonl")
   got=$(wc -l < "$out/$name.jsonl")
   [ "$got" -eq "$want" ] || { echo "run_trials.sh: $name stopped after $got of $want epochs" >&2; exit 1; }
-  jq -s --arg name "$name" --arg flags "$flags" --arg cpu "$cpu" --argjson wall "$wall" --argjson th "$threads" '{
+  jq -s --arg name "$name" --arg flags "$flags" --arg cpu "$cpu" --argjson secs "$wall" --argjson th "$threads" '{
       name: $name, flags: $flags, epochs: length,
       final_val_acc: .[-1].val_acc, best_val_acc: (map(.val_acc) | max),
       best_epoch: (to_entries | max_by(.value.val_acc) | .key + 1),
       final_val_loss: .[-1].val_loss, final_train_acc: .[-1].train_acc,
-      params: .[-1].params, wall_seconds: $wall, threads: $th, cpu: $cpu}' "$out/$name.jsonl" \
+      params: .[-1].params, train_seconds: $secs, threads: $th, cpu: $cpu}' "$out/$name.jsonl" \
     > "$out/$name.summary.json.tmp"
   mv "$out/$name.summary.json.tmp" "$out/$name.summary.json"
-  row=$(jq -r '"| \(.name) | `\(.flags)` | \(.epochs) | \(.final_val_acc*10000|round/100)% | \(.best_val_acc*10000|round/100)% (ep \(.best_epoch)) | \(.wall_seconds)s |"' \
+  row=$(jq -r '"| \(.name) | `\(.flags)` | \(.epochs) | \(.final_val_acc*10000|round/100)% | \(.best_val_acc*10000|round/100)% (ep \(.best_epoch)) | \(.train_seconds) |"' \
     "$out/$name.summary.json")
   ( flock 9; echo "$row" >> "$readme" ) 9>"$out/.readme.lock"
   echo "$row" >&2
