@@ -71,6 +71,6 @@ while read -r name flags; do
   mv "$out/$name.summary.json.tmp" "$out/$name.summary.json"
   row=$(jq -r '"| \(.name) | `\(.flags)` | \(.epochs) | \(.final_val_acc*10000|round/100)% | \(.best_val_acc*10000|round/100)% (ep \(.best_epoch)) | \(.train_seconds) |"' \
     "$out/$name.summary.json")
-  ( flock 9; echo "$row" >> "$readme" ) 9>"$out/.readme.lock"
+  ( flock 9; echo "$row" >&9 ) 9>>"$readme" # runners side by side append whole rows
   echo "$row" >&2
 done < "$list"
