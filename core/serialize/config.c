@@ -55,6 +55,8 @@ static const nl_config_field fields[] = {
     {"nesterov", NL_CF_BOOL, T(nesterov), 0, 1, 0, 0, SAME(0), NULL, "Nesterov momentum"},
     {"l1", NL_CF_FLOAT, T(l1), 0, 1, 0, 1, SAME(0), NULL, "L1 penalty: gradient += l1 * sign(w)"},
     {"l2", NL_CF_FLOAT, T(l2), 0, 1, 0, 1, SAME(5e-4), NULL, "L2 as weight decay: gradient += l2 * w"},
+    {"norm_decay", NL_CF_BOOL, T(norm_decay), 0, 1, 0, 0, SAME(1), NULL,
+     "apply l1 and l2 to the norm layers' gamma and beta too (false: to conv weights only)"},
     {"label_smoothing", NL_CF_FLOAT, T(label_smoothing), 0, 1, 0, 1, SAME(0), NULL,
      "label smoothing of the training loss"},
     {"pct_start", NL_CF_FLOAT, T(pct_start), 0, 1, 1, 1, SAME(0.25), NULL,

@@ -22,6 +22,7 @@ typedef struct {
     int nesterov;
     float l1;               /* L1 penalty coefficient: grad += l1 * sign(w) */
     float l2;               /* L2 as weight decay: grad += l2 * w (PyTorch SGD weight_decay) */
+    int norm_decay;         /* 1: l1/l2 also on the norms' gamma and beta; 0: on conv weights only */
     float label_smoothing;
     /* OneCycle, as torch.optim.lr_scheduler.OneCycleLR (cos anneal, two phases) */
     float pct_start, div_factor, final_div_factor;

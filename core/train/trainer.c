@@ -222,13 +222,13 @@ static void prepare_batch(nl_trainer *t, prep_job *job) {
     nl_thread_pool_run(t->pool, (job->n + NL_CHUNK - 1) / NL_CHUNK, prep_task, job);
 }
 
-/* SGD with momentum (PyTorch semantics), weight decay as L2 and an L1 subgradient. */
-static void sgd_update(nl_trainer *t, double lr, double mom) {
-    size_t np = t->net.L.n_params;
+/* SGD with momentum (PyTorch semantics), weight decay as L2 and an L1 subgradient, on params
+ * [j0, j1); penalise = 0 leaves the penalties out (norm gamma/beta with norm_decay off). */
+static void sgd_range(nl_trainer *t, size_t j0, size_t j1, int penalise, float flr, float m) {
     float *w = t->net.params, *g = t->net.grads, *v = t->velocity;
-    float l1 = t->cfg.l1, l2 = t->cfg.l2, m = (float)mom, flr = (float)lr;
+    float l1 = penalise ? t->cfg.l1 : 0.0f, l2 = penalise ? t->cfg.l2 : 0.0f;
     int first = t->global_step == 0;
-    for (size_t j = 0; j < np; j++) {
+    for (size_t j = j0; j < j1; j++) {
         float d = g[j];
         if (l2 != 0.0f) d += l2 * w[j];
         if (l1 != 0.0f) d += l1 * (float)((w[j] > 0.0f) - (w[j] < 0.0f));
@@ -237,6 +237,25 @@ static void sgd_update(nl_trainer *t, double lr, double mom) {
             d = t->cfg.nesterov ? d + m * v[j] : v[j];
         }
         w[j] -= flr * d;
+    }
+}
+
+static void sgd_update(nl_trainer *t, double lr, double mom) {
+    const nl_model_layout *L = &t->net.L;
+    float m = (float)mom, flr = (float)lr;
+    if (t->cfg.norm_decay) {
+        sgd_range(t, 0, L->n_params, 1, flr, m);
+        return;
+    }
+    /* each block's params are contiguous: conv weight, then gamma and beta (none for c10) */
+    for (int b = 0; b <= NL_NUM_BLOCKS; b++) {
+        const nl_block_layout *B = &L->blocks[b];
+        size_t nw = (size_t)B->k * B->k * B->ci * B->co;
+        sgd_range(t, B->w_off, B->w_off + nw, 1, flr, m);
+        if (b < NL_NUM_BLOCKS) {
+            sgd_range(t, B->gamma_off, B->gamma_off + (size_t)B->co, 0, flr, m);
+            sgd_range(t, B->beta_off, B->beta_off + (size_t)B->co, 0, flr, m);
+        }
     }
 }
 
