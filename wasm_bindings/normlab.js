@@ -238,6 +238,9 @@ export class NormLab {
     this._trainers = new Set();
   }
 
+  /** The Wasm heap's size in bytes now (it only grows: a leak shows as growth run after run). */
+  heapBytes() { return this._buffer().byteLength; }
+
   // ---- memory helpers (views are made fresh each time: memory may have grown) ----
 
   /** @private */

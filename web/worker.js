@@ -397,7 +397,7 @@ async function trainRun(job, index, count) {
   }
   tr.free();
   trainers.delete(job.id);
-  post({ type: 'runEnd', id: job.id, status, message: error, seconds: trainSeconds, progress: p });
+  post({ type: 'runEnd', id: job.id, status, message: error, seconds: trainSeconds, progress: p, heapBytes: nl.heapBytes() });
   return status === 'finished';
 }
 

@@ -206,6 +206,7 @@ export function onEpoch(m) {
 export function onRunEnd(m) {
   const run = applyRunEnd(state, m);
   if (!run) return;
+  run.heapBytes = m.heapBytes; // the Wasm heap after the trainer was freed (memory.test.mjs)
   if (m.status === 'error') {
     let text = `${run.label}: ${m.message}`;
     if (/loss became/.test(m.message)) text += ' Lower the max learning rate (or the L1/L2 coefficients) and train again.';
