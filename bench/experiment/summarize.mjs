@@ -105,8 +105,12 @@ if (grids.length) {
     '`normlab eval --misclassified`: the first 10 misclassified test images of each final model, as a 5x2 grid',
     'annotated with the true and the predicted class.');
   for (const n of grids) {
-    const ev = has(`${n}_eval.txt`) ? readFileSync(join(dir, `${n}_eval.txt`), 'utf8').trim().split('\n').pop() : '';
-    lines.push('', `**${n.toUpperCase()}** ${ev ? `(${ev.trim()})` : ''}`, '', `![${n.toUpperCase()} misclassified](${n}_mistakes.png)`);
+    // caption: the model's test accuracy, from the first line `normlab eval` prints
+    // ("test loss L  accuracy A% (N images)"), not the last (a confusion-matrix row)
+    const ev = has(`${n}_eval.txt`) ? readFileSync(join(dir, `${n}_eval.txt`), 'utf8') : '';
+    const m = /accuracy\s+([\d.]+%)\s+\((\d+) images\)/.exec(ev);
+    const caption = m ? ` (test accuracy ${m[1]} on ${Number(m[2]).toLocaleString('en-US')} images)` : '';
+    lines.push('', `**${n.toUpperCase()}**${caption}`, '', `![${n.toUpperCase()} misclassified](${n}_mistakes.png)`);
   }
 }
 if (has('bn_confusion.png')) {
