@@ -193,7 +193,8 @@ static const float *layer_input(const nl_net *net, int layer) {
     return layer == 0 ? net->x : net->act[layer - 1];
 }
 
-/* Block output = relu(norm(conv)) [* dropout] [+ skip sources] of image i. scale/shift: the
+/* Block output = relu(norm(conv)) [* dropout] [+ skip sources] of image i (order relu_norm:
+ * norm(r) with r = relu(conv), already in conv_out, so no activation after it). scale/shift: the
  * per-channel affine form of the norm (BN), or NULL for the image's group statistics (GN/LN). */
 static void block_output(nl_net *net, int b, int i, const float *scale, const float *shift) {
     const nl_model_layout *L = &net->L;

@@ -122,7 +122,7 @@ C_MODELS = {
     "ln": ["--norm", "ln", "--preset", "reference"],
     # the model levers (issue 15)
     "gn_levers": ["--norm", "gn", "--order", "relu_norm", "--weight-std", "--zero-init-skip", "--dropout", "0.1"],
-    "bn_ws": ["--norm", "bn", "--weight-std"],
+    "bn_levers": ["--norm", "bn", "--order", "relu_norm", "--weight-std"],
 }
 
 
