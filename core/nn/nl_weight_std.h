@@ -6,6 +6,9 @@
  * network standardises once per pass (not per image); the gradient is the exact backward of
  * the standardisation. Statistics and the backward are in double, rounded once to float, in a
  * fixed order: every ISA and thread count gives the same bits.
+ * Which convs: the ten block convs C1 C2 c3 C3 C4 C5 c6 C7 C8 C9 (each has a norm after it, so the norm makes the block invariant to
+ * the per-channel scale WS removes; C1 too, as BiT and Qiao et al. standardise the stem conv),
+ * not c10 (the classifier: no norm after it, its scale is the logits' scale).
  * PyTorch equivalent: F.batch_norm(W.reshape(1, co, -1), None, None, training=True,
  * eps=1e-5).reshape_as(W) (timm's StdConv2d with eps=1e-5; its default is 1e-6). */
 #ifndef NL_WEIGHT_STD_H

@@ -45,7 +45,8 @@ static const nl_config_field fields[] = {
      "order in every block: norm_relu (conv -> norm -> ReLU) or relu_norm (conv -> ReLU -> norm, as the public "
      "GN/LN nets); dropout and the skip add come after both"},
     {"weight_std", NL_CF_BOOL, M(weight_std), 0, 1, 0, 0, SAME(0), NULL,
-     "weight standardisation: C1 .. C9 use (W - mean) / sqrt(var + 1e-5) per output channel (not c10; no new parameters)"},
+     "weight standardisation: the ten block convs (C1 .. C9 with c3, c6; not c10) use (W - mean) / sqrt(var + 1e-5) "
+     "per output channel (no new parameters)"},
     {"zero_init_skip", NL_CF_BOOL, M(zero_init_skip), 0, 1, 0, 0, SAME(0), NULL,
      "start the norm scale (gamma) of each skip's target block at 0, so every skip branch starts as the identity "
      "(needs order relu_norm)"},
