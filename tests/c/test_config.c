@@ -53,6 +53,7 @@ static void set_other(nl_config *c, const nl_config_field *f) {
         memcpy(&iv, p, sizeof iv);
         iv = iv ? 0 : 1;
         memcpy(p, &iv, sizeof iv);
+        if (!strcmp(f->name, "zero_init_skip")) c->model.order = NL_ORDER_RELU_NORM; /* what it needs */
         break;
     case NL_CF_SEED: *(uint64_t *)p = UINT64_MAX; break;
     case NL_CF_BLOCKS: {
