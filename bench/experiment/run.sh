@@ -8,7 +8,8 @@
 # The recipes were chosen on a validation split only (bench/experiment/trials/README.md); these runs
 # are the one test measurement of the chosen settings. Results go to bench/experiment/results/
 # (NAME.config.json, NAME.jsonl metrics, NAME.ckpt, PNGs, RESULTS.md).
-# Resumable: a run whose checkpoint and 20 epochs of metrics exist is not trained again. Several
+# Resumable: a run whose checkpoint and 20 epochs of metrics exist is not trained again, and an
+# interrupted one continues from its last checkpoint (saved every epoch) with --resume. Several
 # copies may run side by side (e.g. two with --threads 1 on 2 cores): each run is claimed with a
 # lock directory (NAME.lock, holding the owner's PID; a dead owner's lock is taken over).
 set -euo pipefail
@@ -45,10 +46,18 @@ train() { # name, then normlab train options (the settings not given are the nor
   local name="$1"; shift
   done_run "$name" && return 0
   claim "$name" || return 0
-  echo "== $name: normlab train $* ($(date -u +%H:%M))" >&2
-  "$nl" config "$@" --epochs 20 > "$out/$name.config.json"
-  "$nl" train --data "$data" --config "$out/$name.config.json" --threads "$threads" --quiet \
-    --save "$out/$name.ckpt" --metrics-out "$out/$name.jsonl"
+  if [ -f "$out/$name.ckpt" ] && [ -f "$out/$name.config.json" ]; then
+    # an interrupted run (the CLI saves a checkpoint every epoch and on Ctrl-C): continue it;
+    # the metrics file keeps its finished epochs
+    echo "== $name: resuming ($(date -u +%H:%M))" >&2
+    "$nl" train --data "$data" --resume "$out/$name.ckpt" --threads "$threads" --quiet \
+      --save "$out/$name.ckpt" --metrics-out "$out/$name.jsonl"
+  else
+    echo "== $name: normlab train $* ($(date -u +%H:%M))" >&2
+    "$nl" config "$@" --epochs 20 > "$out/$name.config.json"
+    "$nl" train --data "$data" --config "$out/$name.config.json" --threads "$threads" --quiet \
+      --save "$out/$name.ckpt" --metrics-out "$out/$name.jsonl"
+  fi
   rm -rf "$out/$name.lock"
 }
 browser_run() { # name, norm, seed: the norm's default recipe in the page
