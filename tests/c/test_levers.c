@@ -30,9 +30,13 @@ static int from_json(const char *json, nl_config *c, nl_status *st) {
 static void test_settings(void) {
     nl_config c;
     nl_status st = {0};
-    /* defaults: today's network */
+    /* defaults: the tuned recipes (one order for every norm; weight standardisation for GN and LN) */
     CHECK(from_json("{\"norm\": \"gn\"}", &c, &st) == 0);
-    CHECK(c.model.order == NL_ORDER_NORM_RELU && c.model.weight_std == 0 && c.model.zero_init_skip == 0);
+    CHECK(c.model.order == NL_ORDER_RELU_NORM && c.model.weight_std == 1 && c.model.zero_init_skip == 0);
+    CHECK(from_json("{\"norm\": \"bn\"}", &c, &st) == 0);
+    CHECK(c.model.order == NL_ORDER_RELU_NORM && c.model.weight_std == 0 && c.model.zero_init_skip == 0);
+    CHECK(from_json("{\"norm\": \"ln\", \"preset\": \"reference\"}", &c, &st) == 0); /* the benchmark net */
+    CHECK(c.model.order == NL_ORDER_NORM_RELU && c.model.weight_std == 0);
     CHECK_MSG(from_json("{\"norm\": \"ln\", \"order\": \"relu_norm\", \"weight_std\": true, \"zero_init_skip\": true}",
                         &c, &st) == 0, "%s", st.msg);
     CHECK(c.model.order == NL_ORDER_RELU_NORM && c.model.weight_std == 1 && c.model.zero_init_skip == 1);
@@ -51,7 +55,6 @@ static void test_settings(void) {
     } bad[] = {
         {"{\"order\": \"relu\"}", "order must be norm_relu or relu_norm, got 'relu'"},
         {"{\"weight_std\": 1}", "weight_std must be true or false"},
-        {"{\"zero_init_skip\": true}", "zero_init_skip needs order relu_norm"},
         {"{\"order\": \"norm_relu\", \"zero_init_skip\": true}", "zero_init_skip needs order relu_norm"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

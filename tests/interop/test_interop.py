@@ -319,7 +319,7 @@ def configs(cli, tmp):
     check(all(float(getattr(m, b).norm.weight.abs().sum()) == (0.0 if b in ("C5", "C9") else getattr(m, b).norm.weight.numel())
               for b in ("C1", "C2", "c3", "C3", "C4", "C5", "c6", "C7", "C8", "C9")),
           "zero_init_skip: norm weight 0 at C5 and C9 (the default skips' targets), 1 elsewhere")
-    rc, out, err = cli.run("describe", "--norm", "gn", "--zero-init-skip")
+    rc, out, err = cli.run("describe", "--norm", "gn", "--order", "norm_relu", "--zero-init-skip")
     check(rc != 0 and "zero_init_skip needs order relu_norm" in err, "zero_init_skip without relu_norm: %r" % err.strip())
     try:
         parse_desc({"format": "normlab-model", "version": 1, "norm": "gn", "zero_init_skip": True})
