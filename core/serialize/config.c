@@ -44,7 +44,7 @@ static const nl_config_field fields[] = {
     {"order", NL_CF_ENUM, M(order), 0, 1, 0, 0, SAME(1), order_options,
      "order in every block: norm_relu (conv -> norm -> ReLU) or relu_norm (conv -> ReLU -> norm, as the public "
      "GN/LN nets); dropout and the skip add come after both"},
-    {"weight_std", NL_CF_BOOL, M(weight_std), 0, 1, 0, 0, {0, 1, 1}, NULL,
+    {"weight_std", NL_CF_BOOL, M(weight_std), 0, 1, 0, 0, SAME(1), NULL,
      "weight standardisation: the ten block convs (C1 .. C9 with c3, c6; not c10) use (W - mean) / sqrt(var + 1e-5) "
      "per output channel (no new parameters)"},
     {"zero_init_skip", NL_CF_BOOL, M(zero_init_skip), 0, 1, 0, 0, SAME(0), NULL,

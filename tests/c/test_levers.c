@@ -30,11 +30,11 @@ static int from_json(const char *json, nl_config *c, nl_status *st) {
 static void test_settings(void) {
     nl_config c;
     nl_status st = {0};
-    /* defaults: the tuned recipes (one order for every norm; weight standardisation for GN and LN) */
+    /* defaults: the tuned recipes (relu_norm and weight standardisation for every norm) */
     CHECK(from_json("{\"norm\": \"gn\"}", &c, &st) == 0);
     CHECK(c.model.order == NL_ORDER_RELU_NORM && c.model.weight_std == 1 && c.model.zero_init_skip == 0);
     CHECK(from_json("{\"norm\": \"bn\"}", &c, &st) == 0);
-    CHECK(c.model.order == NL_ORDER_RELU_NORM && c.model.weight_std == 0 && c.model.zero_init_skip == 0);
+    CHECK(c.model.order == NL_ORDER_RELU_NORM && c.model.weight_std == 1 && c.model.zero_init_skip == 0);
     CHECK(from_json("{\"norm\": \"ln\", \"preset\": \"reference\"}", &c, &st) == 0); /* the benchmark net */
     CHECK(c.model.order == NL_ORDER_NORM_RELU && c.model.weight_std == 0);
     CHECK_MSG(from_json("{\"norm\": \"ln\", \"order\": \"relu_norm\", \"weight_std\": true, \"zero_init_skip\": true}",
