@@ -124,6 +124,16 @@ int nl_model_desc_validate(const nl_model_desc *d, nl_status *st) {
         return nl_fail(st, NL_EINVAL, "model: bn_momentum must be in [0, 1], got %g", d->bn_momentum);
     if (!(d->norm_eps > 0.0f && d->norm_eps < 1.0f))
         return nl_fail(st, NL_EINVAL, "model: norm eps must be in (0, 1), got %g", d->norm_eps);
+    if (d->order != NL_ORDER_NORM_RELU && d->order != NL_ORDER_RELU_NORM)
+        return nl_fail(st, NL_EINVAL, "model: unknown order %d (use norm_relu or relu_norm)", (int)d->order);
+    if ((d->weight_std != 0 && d->weight_std != 1) || (d->zero_init_skip != 0 && d->zero_init_skip != 1))
+        return nl_fail(st, NL_EINVAL, "model: weight_std and zero_init_skip must be 0 or 1");
+    /* norm -> ReLU with gamma = beta = 0 feeds the ReLU exact zeros: its gradient is 0 there,
+     * so gamma and beta would never move and the branch would stay dead. */
+    if (d->zero_init_skip && d->order != NL_ORDER_RELU_NORM)
+        return nl_fail(st, NL_EINVAL,
+                       "model: zero_init_skip needs order relu_norm (with norm -> ReLU a zero scale gives the "
+                       "ReLU zeros and no gradient, so the branch would never learn)");
     if (d->norm == NL_NORM_GN && d->groups < 0)
         return nl_fail(st, NL_EINVAL, "model: groups must be >= 0, got %d", d->groups);
     if (d->norm == NL_NORM_GN && d->groups == 0 && d->group_size < 1)
@@ -229,7 +239,10 @@ int nl_model_report(const nl_model_desc *d, nl_layer_info info[NL_NUM_LAYERS], n
             k = B->k;
             p = B->pad;
             I->params = k * k * B->ci * B->co + 2 * B->co;
-            snprintf(I->op, sizeof I->op, "conv%dx%d+%s+relu", k, k, nl_norm_name(d->norm));
+            if (d->order == NL_ORDER_RELU_NORM)
+                snprintf(I->op, sizeof I->op, "conv%dx%d+relu+%s", k, k, nl_norm_name(d->norm));
+            else
+                snprintf(I->op, sizeof I->op, "conv%dx%d+%s+relu", k, k, nl_norm_name(d->norm));
         } else if (l == NL_L_P1 || l == NL_L_P2) {
             k = 2;
             s = 2;

@@ -11,6 +11,8 @@
 #include "base/nl_profile.h"
 #include "base/nl_rng.h"
 #include "nn/kernels/nl_kernels.h"
+#include "nn/nl_relu_norm.h"
+#include "nn/nl_weight_std.h"
 
 static size_t shape_size(nl_shape s) { return (size_t)s.c * s.h * s.w; }
 static int n_chunks(int n) { return (n + NL_CHUNK - 1) / NL_CHUNK; }
@@ -21,6 +23,14 @@ static nl_conv_dims block_dims(const nl_block_layout *B) {
 }
 
 static size_t nonzero(size_t n) { return n ? n : 1; }
+static int relu_first(const nl_net *net) { return net->L.desc.order == NL_ORDER_RELU_NORM; }
+static size_t fan_in(const nl_block_layout *B) { return (size_t)B->k * B->k * B->ci; }
+
+/* The weights block b's conv runs with: standardised (weight_std) or the parameters. */
+static const float *conv_weights(const nl_net *net, int b) {
+    const float *w = net->L.desc.weight_std ? net->w_hat : net->params;
+    return w + net->L.blocks[b].w_off;
+}
 
 /* The most memory one network may take: what the Wasm module can address (2 GiB), so a model
  * and batch the page could not run are refused natively too, and a checkpoint or settings
@@ -60,6 +70,13 @@ void nl_net_init_params(nl_net *net, uint64_t seed) {
                 }
         }
     }
+    /* zero_init_skip: each skip branch ends with its target block's norm (order relu_norm),
+     * so a zero scale makes the branch output 0 and the block start as the identity */
+    if (L->desc.zero_init_skip)
+        for (int k = 0; k < L->desc.n_skips; k++) {
+            const nl_block_layout *B = &L->blocks[nl_layer_block(L->desc.skips[k].to)];
+            for (int c = 0; c < B->co; c++) net->params[B->gamma_off + c] = 0.0f;
+        }
     net->bn_batches = 0;
 }
 
@@ -92,6 +109,7 @@ void nl_net_free(nl_net *net) {
     free(net->scratch);
     free(net->grad_part);
     free(net->stat_part);
+    free(net->w_hat);
     memset(net, 0, sizeof *net);
 }
 
@@ -113,6 +131,7 @@ int nl_net_init(nl_net *net, const nl_model_desc *d, int cap, nl_thread_pool *po
          (pass == 0 || ((p) = nl_big_calloc(nonzero(count), sizeof *(p))) != NULL)
         ALLOC(net->params, L->n_params);
         ALLOC(net->grads, L->n_params);
+        ALLOC(net->w_hat, d->weight_std ? L->n_params : 0);
         ALLOC(net->bn_state, L->n_bn_state);
         ALLOC(net->x, (size_t)cap * shape_size(L->input));
         size_t max_block = 0, max_scratch = 0;
@@ -174,7 +193,8 @@ static const float *layer_input(const nl_net *net, int layer) {
     return layer == 0 ? net->x : net->act[layer - 1];
 }
 
-/* Block output = relu(norm(conv)) [* dropout] [+ skip sources] of image i. scale/shift: the
+/* Block output = relu(norm(conv)) [* dropout] [+ skip sources] of image i (order relu_norm:
+ * norm(r) with r = relu(conv), already in conv_out, so no activation after it). scale/shift: the
  * per-channel affine form of the norm (BN), or NULL for the image's group statistics (GN/LN). */
 static void block_output(nl_net *net, int b, int i, const float *scale, const float *shift) {
     const nl_model_layout *L = &net->L;
@@ -194,7 +214,8 @@ static void block_output(nl_net *net, int b, int i, const float *scale, const fl
         shift = sh;
     }
     float *out = net->act[layer] + (size_t)i * sz;
-    nl_norm_relu_forward(net->ks, npix, B->co, net->conv_out[b] + (size_t)i * sz, scale, shift, out);
+    if (relu_first(net)) nl_norm_affine_forward(npix, B->co, net->conv_out[b] + (size_t)i * sz, scale, shift, out);
+    else nl_norm_relu_forward(net->ks, npix, B->co, net->conv_out[b] + (size_t)i * sz, scale, shift, out);
     if (net->train && L->desc.dropout > 0.0f) {
         float p = L->desc.dropout, keep_scale = 1.0f / (1.0f - p);
         nl_rng r = nl_rng_stream(net->dropout_seed, (uint64_t)b, (uint64_t)i);
@@ -228,6 +249,7 @@ static void forward_layer(nl_net *net, int l, int i, int chunk, int inline_norm)
         nl_conv_forward(net->ks, &net->plan[b], in + (size_t)i * in_sz, net->packed[b], y, scratch);
         nl_prof_end(l, NL_PROF_FORWARD, t0);
         t0 = nl_prof_begin();
+        if (relu_first(net)) nl_relu_inplace(out_sz, y); /* the norm's statistics are of relu(conv) */
         if (L->desc.norm == NL_NORM_BN) {
             if (inline_norm) {
                 block_output(net, b, i, net->bn_scale[b], net->bn_shift[b]);
@@ -335,8 +357,12 @@ double nl_net_forward(nl_net *net, int n, const uint8_t *labels, int train) {
     net->ks = nl_kernels();
     double t0 = nl_prof_begin();
     for (int b = 0; b < NL_NUM_BLOCKS; b++) {
-        nl_conv_dims cd = block_dims(&L->blocks[b]);
-        nl_conv_pack_weights(net->ks, &cd, net->params + L->blocks[b].w_off, net->packed[b]);
+        const nl_block_layout *B = &L->blocks[b];
+        if (L->desc.weight_std) /* once per pass; the backward uses these too */
+            nl_weight_std_forward(fan_in(B), B->co, net->params + B->w_off, net->w_hat + B->w_off, net->ws_mean[b],
+                                  net->ws_rstd[b]);
+        nl_conv_dims cd = block_dims(B);
+        nl_conv_pack_weights(net->ks, &cd, conv_weights(net, b), net->packed[b]);
     }
     nl_prof_end(NL_PROF_STEP, NL_PROF_OTHER, t0);
     int nch = n_chunks(n);
@@ -420,8 +446,11 @@ static void bn_backward_sums(nl_net *net, int b, int chunk, int i) {
     size_t npix = (size_t)B->out.h * B->out.w, off = (size_t)i * npix * B->co;
     double *sg = net->stat_part + (size_t)chunk * 2 * NL_MAX_WIDTH, *sgx = sg + NL_MAX_WIDTH;
     double t0 = nl_prof_begin();
-    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, net->bn_scale[b], net->bn_shift[b],
-                               block_grad(net, b, i, 1), sg, sgx);
+    if (relu_first(net))
+        nl_norm_affine_backward_sums(npix, B->co, net->conv_out[b] + off, block_grad(net, b, i, 1), sg, sgx);
+    else
+        nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, net->bn_scale[b], net->bn_shift[b],
+                                   block_grad(net, b, i, 1), sg, sgx);
     nl_prof_end(nl_block_layer(b), NL_PROF_NORM, t0);
 }
 
@@ -430,8 +459,12 @@ static void bn_backward_dx(nl_net *net, int b, int chunk, int i, const float *k2
     const nl_block_layout *B = &net->L.blocks[b];
     size_t npix = (size_t)B->out.h * B->out.w, off = (size_t)i * npix * B->co;
     double t0 = nl_prof_begin();
-    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, net->bn_scale[b], net->bn_shift[b],
-                        block_grad(net, b, i, 0), k2, k3, gtmp_of(net, i));
+    if (relu_first(net))
+        nl_norm_affine_relu_backward_dx(npix, B->co, net->conv_out[b] + off, net->bn_scale[b], block_grad(net, b, i, 0),
+                                        k2, k3, gtmp_of(net, i));
+    else
+        nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, net->bn_scale[b], net->bn_shift[b],
+                            block_grad(net, b, i, 0), k2, k3, gtmp_of(net, i));
     nl_prof_end(nl_block_layer(b), NL_PROF_NORM, t0);
     conv_backward_image(net, b, chunk, i);
 }
@@ -455,7 +488,8 @@ static void gn_backward(nl_net *net, int b, int chunk, int i) {
         sg[c] = sgx[c] = 0.0;
     }
     nl_norm_affine(B->co, mc, ic, gamma, beta, sc, sh);
-    nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, sc, sh, dout, sg, sgx);
+    if (relu_first(net)) nl_norm_affine_backward_sums(npix, B->co, net->conv_out[b] + off, dout, sg, sgx);
+    else nl_norm_relu_backward_sums(net->ks, npix, B->co, net->conv_out[b] + off, sc, sh, dout, sg, sgx);
     double cnt = (double)npix * cg;
     for (int g = 0; g < G; g++) {
         double A = 0.0, Bs = 0.0;
@@ -470,7 +504,9 @@ static void gn_backward(nl_net *net, int b, int chunk, int i) {
         dgamma[c] += (float)sgx[c];
         dbeta[c] += (float)sg[c];
     }
-    nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, sc, sh, dout, k2, k3, gtmp_of(net, i));
+    if (relu_first(net))
+        nl_norm_affine_relu_backward_dx(npix, B->co, net->conv_out[b] + off, sc, dout, k2, k3, gtmp_of(net, i));
+    else nl_norm_backward_dx(net->ks, npix, B->co, net->conv_out[b] + off, sc, sh, dout, k2, k3, gtmp_of(net, i));
     nl_prof_end(nl_block_layer(b), NL_PROF_NORM, t0);
     conv_backward_image(net, b, chunk, i);
 }
@@ -588,7 +624,7 @@ void nl_net_backward(nl_net *net, const uint8_t *labels) {
     double t0 = nl_prof_begin();
     for (int b = 0; b < NL_NUM_BLOCKS; b++) {
         nl_conv_dims cd = block_dims(&L->blocks[b]);
-        if (nl_block_layer(b) > 0) nl_conv_pack_weights_t(net->ks, &cd, net->params + L->blocks[b].w_off, net->packed_t[b]);
+        if (nl_block_layer(b) > 0) nl_conv_pack_weights_t(net->ks, &cd, conv_weights(net, b), net->packed_t[b]);
     }
     nl_prof_end(NL_PROF_STEP, NL_PROF_OTHER, t0);
     bwd_stage st;
@@ -616,4 +652,13 @@ void nl_net_backward(nl_net *net, const uint8_t *labels) {
     }
     reduce_job rj = {net, nch, 16};
     nl_thread_pool_run(net->pool, rj.ntasks, reduce_task, &rj);
+    if (L->desc.weight_std) { /* dL/dW_hat -> dL/dW, with the statistics of the forward pass */
+        t0 = nl_prof_begin();
+        for (int b = 0; b < NL_NUM_BLOCKS; b++) {
+            const nl_block_layout *B = &L->blocks[b];
+            nl_weight_std_backward(fan_in(B), B->co, net->params + B->w_off, net->ws_mean[b], net->ws_rstd[b],
+                                   net->grads + B->w_off);
+        }
+        nl_prof_end(NL_PROF_STEP, NL_PROF_OTHER, t0);
+    }
 }

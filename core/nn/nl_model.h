@@ -1,6 +1,7 @@
 /* The S8 network family: C1 C2 c3 P1 C3 C4 C5 c6 P2 C7 C8 C9 GAP c10
  * (CN = 3x3 conv, cN = 1x1 conv, PN = 2x2 max pool, GAP = global average pool).
- * Every conv but c10 is conv (no bias) -> norm -> ReLU [-> dropout] [+ skip].
+ * Every conv but c10 is conv (no bias) -> norm -> ReLU [-> dropout] [+ skip] (or ReLU before
+ * the norm: nl_order_kind).
  * c10 is a plain 1x1 conv to the class logits. Tensors are NHWC inside the core;
  * conv weights are stored HWIO ([kh][kw][ci][co]) and converted at the PyTorch boundary. */
 #ifndef NL_MODEL_H
@@ -25,6 +26,12 @@ enum {
 
 typedef enum { NL_NORM_BN = 0, NL_NORM_GN = 1, NL_NORM_LN = 2 } nl_norm_kind;
 
+/* Order of norm and ReLU in every normalised block (the skip add and dropout come after both):
+ *   NORM_RELU  conv -> norm -> ReLU [-> dropout] [+ skip]   (the default)
+ *   RELU_NORM  conv -> ReLU -> norm [-> dropout] [+ skip]   (as the public GN/LN nets do; the
+ *              block output is then not rectified, and a skip adds a norm's output directly) */
+typedef enum { NL_ORDER_NORM_RELU = 0, NL_ORDER_RELU_NORM = 1 } nl_order_kind;
+
 /* out[to] += out[from]: the output of layer `from` (any layer index < to) is added to the
  * output of conv block `to` (after its ReLU / dropout). Shapes must be equal. */
 typedef struct {
@@ -42,6 +49,10 @@ typedef struct {
     float dropout;    /* after each block's ReLU in training, 0 = off */
     float bn_momentum;/* PyTorch BatchNorm momentum, 0.1 by default */
     float norm_eps;   /* 1e-5 */
+    nl_order_kind order; /* norm/ReLU order of every block (above) */
+    int weight_std;   /* 1: the ten normalised convs (C1 too, c10 not) use standardised weights
+                       * (W - mean) / sqrt(var + NL_WS_EPS) per output channel (nl_weight_std.h) */
+    int zero_init_skip; /* 1: gamma of each skip's target block starts at 0 (needs RELU_NORM) */
     int in_channels;  /* 3 */
     int in_hw;        /* 32 */
     int classes;      /* 10 */

@@ -47,6 +47,10 @@ typedef struct {
     size_t scratch_floats;
     float *grad_part;                   /* [n_chunks_cap][n_params] */
     double *stat_part;                  /* [n_chunks_cap][2 * NL_MAX_WIDTH] */
+    /* weight standardisation (desc.weight_std): the standardised conv weights of the current
+     * pass at the params' offsets, and each block's per-output-channel mean and 1/std */
+    float *w_hat;                       /* [n_params] (only the blocks' conv weights used) */
+    double ws_mean[NL_NUM_BLOCKS][NL_MAX_WIDTH], ws_rstd[NL_NUM_BLOCKS][NL_MAX_WIDTH];
 } nl_net;
 
 /* Allocates buffers for batches of up to cap images and initialises parameters as PyTorch

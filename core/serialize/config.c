@@ -16,6 +16,7 @@
 static const char *const norm_options[] = {"bn", "gn", "ln", NULL};
 static const char *const preset_options[] = {"default", "reference", NULL};
 static const char *const schedule_options[] = {"onecycle", "step", "const", NULL};
+static const char *const order_options[] = {"norm_relu", "relu_norm", NULL};
 
 #define M(member) 1, offsetof(nl_config, model) + offsetof(nl_model_desc, member)
 #define T(member) 0, offsetof(nl_config, train) + offsetof(nl_train_config, member)
@@ -40,6 +41,15 @@ static const nl_config_field fields[] = {
     {"bn_momentum", NL_CF_FLOAT, M(bn_momentum), 0, 1, 0, 0, SAME(0.1), NULL,
      "BatchNorm running-statistics momentum (PyTorch's convention)"},
     {"eps", NL_CF_FLOAT, M(norm_eps), 0, 1, 1, 1, SAME(1e-5), NULL, "epsilon of the norm layers"},
+    {"order", NL_CF_ENUM, M(order), 0, 1, 0, 0, SAME(1), order_options,
+     "order in every block: norm_relu (conv -> norm -> ReLU) or relu_norm (conv -> ReLU -> norm, as the public "
+     "GN/LN nets); dropout and the skip add come after both"},
+    {"weight_std", NL_CF_BOOL, M(weight_std), 0, 1, 0, 0, SAME(1), NULL,
+     "weight standardisation: the ten block convs (C1 .. C9 with c3, c6; not c10) use (W - mean) / sqrt(var + 1e-5) "
+     "per output channel (no new parameters)"},
+    {"zero_init_skip", NL_CF_BOOL, M(zero_init_skip), 0, 1, 0, 0, SAME(0), NULL,
+     "start the norm scale (gamma) of each skip's target block at 0, so every skip branch starts as the identity "
+     "(needs order relu_norm)"},
     {"in_channels", NL_CF_INT, M(in_channels), 1, 4, 0, 0, SAME(3), NULL, "input channels (CIFAR-10: 3)"},
     {"in_hw", NL_CF_INT, M(in_hw), 4, 256, 0, 0, SAME(32), NULL, "input height and width (CIFAR-10: 32)"},
     {"classes", NL_CF_INT, M(classes), 2, 10, 0, 0, SAME(10), NULL, "output classes (CIFAR-10: 10)"},
@@ -48,7 +58,7 @@ static const nl_config_field fields[] = {
     {"batch", NL_CF_INT, T(batch), 1, 4096, 0, 0, SAME(128), NULL, "images per optimiser step"},
     {"schedule", NL_CF_ENUM, T(schedule), 0, 2, 0, 0, SAME(0), schedule_options,
      "learning-rate schedule: onecycle (PyTorch OneCycleLR), step (x step_gamma every step_epochs), const"},
-    {"max_lr", NL_CF_FLOAT, T(max_lr), 0, 10, 1, 0, {0.1, 0.1, 0.1}, NULL,
+    {"max_lr", NL_CF_FLOAT, T(max_lr), 0, 10, 1, 0, {0.1, 0.05, 0.05}, NULL,
      "peak learning rate (onecycle) or starting learning rate (step, const)"},
     {"momentum", NL_CF_FLOAT, T(momentum), 0, 1, 0, 1, SAME(0.9), NULL,
      "SGD momentum (when it is not cycled by onecycle)"},
@@ -161,6 +171,13 @@ void nl_config_default(nl_config *c, nl_norm_kind norm, nl_preset preset) {
     }
     c->model.norm = norm;
     c->preset = preset;
+    if (preset == NL_PRESET_REFERENCE) {
+        /* the benchmark net (../shared/bench/reference-model.md) is conv -> norm -> ReLU with
+         * plain convs, whatever the norms' tuned defaults say */
+        c->model.order = NL_ORDER_NORM_RELU;
+        c->model.weight_std = 0;
+        c->model.zero_init_skip = 0;
+    }
 }
 
 /* ---- ranges and messages ---- */

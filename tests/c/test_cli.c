@@ -40,7 +40,7 @@ int main(void) {
     snprintf(normlab, sizeof normlab, "%s/normlab", build ? build : "build");
     CHECK(nl_synth_tmpdir(dir, sizeof dir) == 0);
     CHECK(nl_synth_write_dir(dir, 128, 200, 5) == 0); /* 640 train, 200 test */
-    char args[1024];
+    char args[2048];
 
     /* ---- train, metrics, checkpoint ---- */
     snprintf(args, sizeof args,
@@ -65,6 +65,42 @@ int main(void) {
     FILE *tmp = fopen(out, "rb");
     CHECK_MSG(tmp == NULL, "a temporary checkpoint file was left behind");
     if (tmp) fclose(tmp);
+
+    /* ---- resume: an interrupted run continued with --resume ends with the uninterrupted run's
+     * checkpoint and metrics lines (the finished epochs' lines are kept, a torn line dropped) ---- */
+    snprintf(args, sizeof args,
+             "(%s train --data %s --norm gn --epochs 3 --batch 32 --threads 1 --quiet --save %s/ri.ckpt "
+             "--metrics-out %s/ri.jsonl & pid=$!; "
+             "while kill -0 $pid 2>/dev/null && ! [ -s %s/ri.jsonl ]; do sleep 0.02; done; "
+             "kill -INT $pid 2>/dev/null; wait $pid; echo '{\"epoch\": 9, torn' >> %s/ri.jsonl) 2> %s/err.txt",
+             normlab, dir, dir, dir, dir, dir, dir);
+    nl_synth_run("%s", args); /* exit 1 when interrupted, 0 when it had already finished */
+    snprintf(args, sizeof args, "train --data %s --resume %s/ri.ckpt --threads 2 --quiet --save %s/ri.ckpt "
+             "--metrics-out %s/ri.jsonl", dir, dir, dir, dir);
+    rc = run(args);
+    err = slurp("err.txt");
+    CHECK_MSG(rc == 0, "resume failed (%d): %s", rc, err);
+    free(err);
+    snprintf(args, sizeof args, "train --data %s --norm gn --epochs 3 --batch 32 --threads 2 --quiet --save %s/ru.ckpt "
+             "--metrics-out %s/ru.jsonl", dir, dir, dir);
+    CHECK(run(args) == 0);
+    CHECK_MSG(nl_synth_run("cmp -s %s/ri.ckpt %s/ru.ckpt", dir, dir) == 0, "resumed checkpoint differs from the uninterrupted one");
+    {
+        char *ri = slurp("ri.jsonl"), *ru = slurp("ru.jsonl");
+        CHECK_MSG(nl_synth_count_lines(ri) == 3, "resumed metrics file has %d lines, expected 3: %s", nl_synth_count_lines(ri), ri);
+        /* the same lines up to the timing fields */
+        const char *a = ri, *b = ru;
+        for (int line = 0; line < 3 && a && b; line++) {
+            size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+            const char *sa = strstr(a, "\"seconds\""), *sb = strstr(b, "\"seconds\"");
+            CHECK_MSG(sa && sb && sa - a == sb - b && memcmp(a, b, (size_t)(sa - a)) == 0,
+                      "metrics line %d differs: %.*s vs %.*s", line + 1, (int)la, a, (int)lb, b);
+            a = a[la] ? a + la + 1 : NULL;
+            b = b[lb] ? b + lb + 1 : NULL;
+        }
+        free(ri);
+        free(ru);
+    }
 
     /* ---- eval and the misclassified grid ---- */
     snprintf(args, sizeof args, "eval --data %s --load %s/bn.ckpt --misclassified %s/grid.png", dir, dir, dir);

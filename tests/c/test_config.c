@@ -53,6 +53,7 @@ static void set_other(nl_config *c, const nl_config_field *f) {
         memcpy(&iv, p, sizeof iv);
         iv = iv ? 0 : 1;
         memcpy(p, &iv, sizeof iv);
+        if (!strcmp(f->name, "zero_init_skip")) c->model.order = NL_ORDER_RELU_NORM; /* what it needs */
         break;
     case NL_CF_SEED: *(uint64_t *)p = UINT64_MAX; break;
     case NL_CF_BLOCKS: {
@@ -288,6 +289,9 @@ static void test_defaults(void) {
     nl_model_desc_default(&m, NL_NORM_GN);
     nl_config c;
     nl_config_default(&c, NL_NORM_GN, NL_PRESET_DEFAULT);
+    /* ... apart from the levers the table tunes per norm (issue 15: chosen on validation) */
+    m.order = NL_ORDER_RELU_NORM;
+    m.weight_std = 1;
     CHECK(!memcmp(&m, &c.model, sizeof m));
     nl_model_desc_reference(&m, NL_NORM_LN);
     nl_config_default(&c, NL_NORM_LN, NL_PRESET_REFERENCE);

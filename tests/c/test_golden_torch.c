@@ -133,6 +133,12 @@ static const void *fx_get(const fx_file *f, const char *name, const char *type, 
     return NULL;
 }
 
+static int fx_has(const fx_file *f, const char *name) {
+    for (int i = 0; i < f->n; i++)
+        if (!strcmp(f->rec[i].name, name)) return 1;
+    return 0;
+}
+
 static int fx_int(const fx_file *f, const char *name) {
     const int32_t *v = fx_get(f, name, "i32", 1, NULL);
     return v ? v[0] : 0;
@@ -293,6 +299,9 @@ static int desc_from_fixture(const fx_file *f, nl_model_desc *d) {
     d->bn_momentum = fx_float(f, "bn_momentum");
     d->norm_eps = fx_float(f, "norm_eps");
     d->dropout = fx_float(f, "dropout");
+    /* the levers (issue 15), in their own fixtures only */
+    if (fx_has(f, "order")) d->order = (nl_order_kind)fx_int(f, "order");
+    if (fx_has(f, "weight_std")) d->weight_std = fx_int(f, "weight_std");
     nl_status st;
     int rc = nl_model_desc_validate(d, &st);
     CHECK_MSG(rc == 0, "fixture model description: %s", st.msg);
@@ -516,6 +525,9 @@ int main(void) {
         run_variant(&cm, "bn");
         run_variant(&cm, "gn");
         run_variant(&cm, "ln");
+        run_variant(&cm, "bn_ws");
+        run_variant(&cm, "gn_rn_ws");
+        run_variant(&cm, "ln_rn");
     }
     fx_free(&cm.f);
     check_onecycle();

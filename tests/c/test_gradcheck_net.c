@@ -57,7 +57,8 @@ static void check_tensor(nl_net *net, int n, const uint8_t *labels, size_t off, 
     free(v);
 }
 
-static void run_case(nl_norm_kind norm, int with_skips, float dropout, const char *label) {
+static void run_case(nl_norm_kind norm, int with_skips, float dropout, nl_order_kind order, int weight_std,
+                     const char *label) {
     nl_model_desc d;
     nl_model_desc_default(&d, norm);
     /* small widths keep the check fast; 8 groups of 1 or 2 exercise GN's grouping */
@@ -67,6 +68,8 @@ static void run_case(nl_norm_kind norm, int with_skips, float dropout, const cha
     d.groups = 0;
     d.group_size = 4;
     d.dropout = dropout;
+    d.order = order;
+    d.weight_std = weight_std;
     d.n_skips = 0;
     if (with_skips) {
         d.n_skips = 2;
@@ -113,11 +116,20 @@ static void run_case(nl_norm_kind norm, int with_skips, float dropout, const cha
 }
 
 int main(void) {
-    run_case(NL_NORM_BN, 0, 0.0f, "bn");
-    run_case(NL_NORM_GN, 0, 0.0f, "gn");
-    run_case(NL_NORM_LN, 0, 0.0f, "ln");
-    run_case(NL_NORM_BN, 1, 0.0f, "bn+skips");
-    run_case(NL_NORM_GN, 1, 0.1f, "gn+skips+dropout");
-    run_case(NL_NORM_LN, 1, 0.1f, "ln+skips+dropout");
+    const nl_order_kind NR = NL_ORDER_NORM_RELU, RN = NL_ORDER_RELU_NORM;
+    run_case(NL_NORM_BN, 0, 0.0f, NR, 0, "bn");
+    run_case(NL_NORM_GN, 0, 0.0f, NR, 0, "gn");
+    run_case(NL_NORM_LN, 0, 0.0f, NR, 0, "ln");
+    run_case(NL_NORM_BN, 1, 0.0f, NR, 0, "bn+skips");
+    run_case(NL_NORM_GN, 1, 0.1f, NR, 0, "gn+skips+dropout");
+    run_case(NL_NORM_LN, 1, 0.1f, NR, 0, "ln+skips+dropout");
+    /* ReLU before the norm (order relu_norm) */
+    run_case(NL_NORM_BN, 1, 0.0f, RN, 0, "bn+relu_norm+skips");
+    run_case(NL_NORM_GN, 1, 0.1f, RN, 0, "gn+relu_norm+skips+dropout");
+    run_case(NL_NORM_LN, 0, 0.0f, RN, 0, "ln+relu_norm");
+    /* weight standardisation, both orders */
+    run_case(NL_NORM_BN, 0, 0.0f, NR, 1, "bn+weight_std");
+    run_case(NL_NORM_GN, 1, 0.0f, NR, 1, "gn+weight_std+skips");
+    run_case(NL_NORM_LN, 1, 0.1f, RN, 1, "ln+weight_std+relu_norm+skips+dropout");
     return nl_test_finish("test_gradcheck_net");
 }

@@ -9,7 +9,9 @@ The reference is PyTorch itself (nn.Conv2d / nn.BatchNorm2d / nn.GroupNorm / F.m
 F.cross_entropy / torch.optim.SGD / OneCycleLR) in float32, mirroring the C conventions:
 
   * network C1 C2 c3 P1 C3 C4 C5 c6 P2 C7 C8 C9 GAP c10; block = conv(no bias) -> norm ->
-    ReLU, then out[to] += out[from] for each skip (in list order); pools = max_pool2d(2)
+    ReLU (or conv -> ReLU -> norm with order relu_norm), then out[to] += out[from] for each
+    skip (in list order); with weight_std the ten block convs use (W - mean) / sqrt(biased
+    var + 1e-5) per output channel (over ci, kh, kw; c10 not); pools = max_pool2d(2)
     (floor); GAP = mean over H, W; c10 = 1x1 conv without bias; loss = mean cross-entropy
     with label smoothing;
   * flat parameter layout per block: conv weight HWIO [kh][kw][ci][co] (= torch weight
@@ -30,9 +32,10 @@ common.bin   images u8[n*3072] (CIFAR planar CHW), labels u8[n], input_table f32
              (input_table[c*256 + v] = normalised value of byte v in channel c: the network
              input is fully determined by it), params0 f32[P] (initial parameters, shared by
              all variants: the layout does not depend on the norm kind).
-bn.bin, gn.bin, ln.bin
+bn.bin, gn.bin, ln.bin, and the levers bn_ws.bin, gn_rn_ws.bin, ln_rn.bin
              model description (norm, groups, group_size, width, pad, skips, in_channels, in_hw,
-             classes, bn_momentum, norm_eps, dropout), optimiser settings (lr, momentum,
+             classes, bn_momentum, norm_eps, dropout; order and weight_std only in the lever
+             files: 0 when absent), optimiser settings (lr, momentum,
              nesterov, l1, l2, label_smoothing, batch), and results:
              logits_train f32[n*10] (train mode, params0), loss f64[1] (its mean loss),
              grads f32[P] (of that loss, no L1/L2), train_loss f64[2] (loss of each of the two
@@ -92,7 +95,12 @@ VARIANTS = {
     "bn": dict(norm="bn", nesterov=1, l1=0.0),
     "gn": dict(norm="gn", nesterov=0, l1=f32(1e-4)),
     "ln": dict(norm="ln", nesterov=0, l1=0.0),
+    # the model levers of issue 15: order 1 = relu_norm, weight standardisation
+    "bn_ws": dict(norm="bn", nesterov=0, l1=0.0, order=0, weight_std=1),
+    "gn_rn_ws": dict(norm="gn", nesterov=1, l1=0.0, order=1, weight_std=1),
+    "ln_rn": dict(norm="ln", nesterov=0, l1=f32(1e-4), order=1, weight_std=0),
 }
+WS_EPS = 1e-5  # NL_WS_EPS
 OPT = dict(lr=f32(0.05), momentum=f32(0.9), l2=f32(5e-4), label_smoothing=f32(0.1))
 
 
@@ -113,10 +121,17 @@ def groups_of(desc, norm, b):
     return 1
 
 
+def standardise(w):
+    """Weight standardisation written out (per output channel over ci, kh, kw; biased var)."""
+    m = w.mean(dim=(1, 2, 3), keepdim=True)
+    v = ((w - m) ** 2).mean(dim=(1, 2, 3), keepdim=True)
+    return (w - m) / torch.sqrt(v + WS_EPS)
+
+
 class S8(nn.Module):
-    def __init__(self, desc, norm):
+    def __init__(self, desc, norm, order=0, weight_std=0):
         super().__init__()
-        self.desc, self.norm = desc, norm
+        self.desc, self.norm, self.order, self.weight_std = desc, norm, order, weight_std
         self.convs, self.norms = nn.ModuleList(), nn.ModuleList()
         ci = desc["in_channels"]
         for b in range(10):
@@ -134,7 +149,9 @@ class S8(nn.Module):
         for l in range(14):
             if l in BLOCK_LAYER:
                 b = BLOCK_LAYER.index(l)
-                h = F.relu(self.norms[b](self.convs[b](h)))
+                conv = self.convs[b]
+                h = F.conv2d(h, standardise(conv.weight), None, 1, conv.padding) if self.weight_std else conv(h)
+                h = self.norms[b](F.relu(h)) if self.order == 1 else F.relu(self.norms[b](h))
                 for (src, dst) in self.desc["skips"]:
                     if dst == l:
                         h = h + outs[src]
@@ -278,7 +295,7 @@ def rel_report(name, a, b):
 def run_variant(name, v, params0, x, y, dtype=torch.float32):
     """Returns the fixture's results for one variant, computed in dtype."""
     desc = BASE_DESC
-    model = S8(desc, v["norm"])
+    model = S8(desc, v["norm"], v.get("order", 0), v.get("weight_std", 0))
     model.load_flat(params0)
     model = model.to(dtype)
     xx = x.to(dtype)
@@ -375,7 +392,9 @@ def main():
 
     for name, v in VARIANTS.items():
         r = run_variant(name, v, params0, x, labels)
-        recs = desc_records(BASE_DESC, v["norm"]) + [
+        levers = [record("order", [v["order"]], "i32"), record("weight_std", [v["weight_std"]], "i32")] \
+            if "order" in v else []
+        recs = desc_records(BASE_DESC, v["norm"]) + levers + [
             record("lr", [OPT["lr"]], "f32"),
             record("momentum", [OPT["momentum"]], "f32"),
             record("nesterov", [v["nesterov"]], "i32"),

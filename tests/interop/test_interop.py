@@ -40,7 +40,7 @@ except ImportError as e:  # only a missing torch/numpy skips; everything else mu
     sys.exit(SKIP)
 
 import safetensors_io  # noqa: E402
-from normlab_model import NormlabNet, load_normlab, normalise, parse_desc, save_normlab  # noqa: E402
+from normlab_model import ModelJSONError, NormlabNet, load_normlab, normalise, parse_desc, save_normlab  # noqa: E402
 
 TOL = 1e-5  # max |C logit - PyTorch logit| allowed, relative to max(1, max |logit|)
 N_TEST = 40
@@ -120,6 +120,9 @@ C_MODELS = {
     "bn": ["--norm", "bn"],
     "gn": ["--norm", "gn", "--group-size", "4", "--dropout", "0.1"],
     "ln": ["--norm", "ln", "--preset", "reference"],
+    # the model levers (issue 15)
+    "gn_levers": ["--norm", "gn", "--order", "relu_norm", "--weight-std", "--zero-init-skip", "--dropout", "0.1"],
+    "bn_levers": ["--norm", "bn", "--order", "relu_norm", "--weight-std"],
 }
 
 
@@ -168,6 +171,8 @@ T_MODELS = {
            "widths": [8, 16, 8, 16, 16, 16, 8, 16, 16, 16], "skips": [["P1", "c6"], ["C7", "C9"]], "eps": 1e-4},
     "ln": {"format": "normlab-model", "version": 1, "norm": "ln", "pads": [0, 0, 0, 1, 1, 1, 0, 1, 1, 1], "skips": [],
            "classes": 7},
+    "ln_levers": {"format": "normlab-model", "version": 1, "norm": "ln", "order": "relu_norm", "weight_std": True,
+                  "zero_init_skip": True},
 }
 
 
@@ -305,6 +310,22 @@ def configs(cli, tmp):
             f.write(cli.ok("config", "--norm", norm, "--seed", "4000000000", *extra))
         desc = cli.ok("describe", "--config", cfg)
         check(parse_desc(cfg) == parse_desc(desc), "%s: normlab config -> PyTorch = describe -> PyTorch" % norm)
+    # the levers: same description both sides, zero-initialised scales at the skips' targets
+    desc = cli.ok("describe", "--norm", "gn", "--order", "relu_norm", "--weight-std", "--zero-init-skip")
+    d = parse_desc(desc)
+    check(d["order"] == "relu_norm" and d["weight_std"] is True and d["zero_init_skip"] is True,
+          "describe writes order, weight_std and zero_init_skip")
+    m = NormlabNet(desc)
+    check(all(float(getattr(m, b).norm.weight.abs().sum()) == (0.0 if b in ("C5", "C9") else getattr(m, b).norm.weight.numel())
+              for b in ("C1", "C2", "c3", "C3", "C4", "C5", "c6", "C7", "C8", "C9")),
+          "zero_init_skip: norm weight 0 at C5 and C9 (the default skips' targets), 1 elsewhere")
+    rc, out, err = cli.run("describe", "--norm", "gn", "--order", "norm_relu", "--zero-init-skip")
+    check(rc != 0 and "zero_init_skip needs order relu_norm" in err, "zero_init_skip without relu_norm: %r" % err.strip())
+    try:
+        parse_desc({"format": "normlab-model", "version": 1, "norm": "gn", "zero_init_skip": True})
+        check(False, "PyTorch side accepted zero_init_skip without relu_norm")
+    except ModelJSONError as e:
+        check("zero_init_skip needs order relu_norm" in str(e), "PyTorch side: %s" % e)
 
 
 def main():

@@ -20,6 +20,17 @@ const CASES = [
     settings: { batch: 32, epochs: 3, seed: 10, schedule: 'step', step_epochs: 1, nesterov: true, l1: 1e-5,
       label_smoothing: 0.1, max_lr: 0.03 },
   },
+  // the model levers of issue 15 (ReLU before the norm, weight standardisation, zero-init skips)
+  {
+    name: 'levers gn: relu_norm, weight_std, zero_init_skip, dropout',
+    model: { norm: 'gn', order: 'relu_norm', weight_std: true, zero_init_skip: true, dropout: 0.1 },
+    settings: { batch: 32, epochs: 2, seed: 11 },
+  },
+  {
+    name: 'levers bn: relu_norm, weight_std',
+    model: { norm: 'bn', order: 'relu_norm', weight_std: true },
+    settings: { batch: 32, epochs: 2, seed: 12 },
+  },
 ];
 
 let tmp;

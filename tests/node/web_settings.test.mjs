@@ -244,3 +244,41 @@ test('quick mode: the training fraction is a setting of the form, the configurat
   // a float32 0.1 from a run's configuration shows as 0.1
   assert.equal(rawFromConfig({ train_fraction: 0.10000000149011612 }, DEFS).trainFraction, '0.1');
 });
+
+test('model levers: order, weight standardisation and zero-init skips in the form, the configuration and the URL', () => {
+  // from the engine's table: an enum and two toggles, off by default
+  assert.deepEqual(FIELD_BY_KEY.order.options, ['norm_relu', 'relu_norm']);
+  assert.equal(FIELD_BY_KEY.weightStd.type, 'bool');
+  assert.equal(FIELD_BY_KEY.zeroInitSkip.type, 'bool');
+  assert.equal(DEFS.order, 'norm_relu');
+  assert.equal(DEFS.weightStd, false);
+  assert.equal(DEFS.zeroInitSkip, false);
+  assert.match(FIELD_BY_KEY.weightStd.help, /sqrt\(var \+ 1e-5\)/);
+  // on: they reach the configuration and the run's model
+  const raw = { ...DEFS, norm: 'gn', order: 'relu_norm', weightStd: true, zeroInitSkip: true };
+  const v = validate(raw, { maxThreads: 4 });
+  assert.equal(v.ok, true, JSON.stringify(v.errors));
+  const c = toConfig(v.values);
+  assert.equal(c.order, 'relu_norm');
+  assert.equal(c.weight_std, true);
+  assert.equal(c.zero_init_skip, true);
+  assert.deepEqual(toApi(v.values).model, { norm: 'gn', order: 'relu_norm', weightStd: true, zeroInitSkip: true });
+  // zero-init skips under norm -> ReLU: one message on that field, as the core says
+  const bad = validate({ ...raw, order: 'norm_relu' }, { maxThreads: 4 });
+  assert.equal(bad.ok, false);
+  assert.deepEqual(Object.keys(bad.errors), ['zeroInitSkip']);
+  assert.match(bad.errors.zeroInitSkip, /Needs order ReLU → norm/);
+  assert.match(validate({ ...DEFS, order: 'relu' }).errors.order, /norm_relu, relu_norm/);
+  // URL: short names, round trip
+  const h = encodeHash(raw, DEFS);
+  assert.equal(h, 'norm=gn&order=relu_norm&ws=1&zskip=1');
+  assert.deepEqual({ ...DEFS, ...decodeHash(`#${h}`) }, raw);
+  // a checkpoint's configuration (flat, or a run's view) fills the form
+  const r = rawFromConfig({ ...FULL, order: 'relu_norm', weight_std: true, zero_init_skip: false }, DEFS);
+  assert.equal(r.order, 'relu_norm');
+  assert.equal(r.weightStd, true);
+  assert.equal(r.zeroInitSkip, false);
+  const rv = rawFromConfig(toApi(v.values), DEFS);
+  assert.equal(rv.order, 'relu_norm');
+  assert.equal(rv.zeroInitSkip, true);
+});

@@ -31,7 +31,7 @@ void cli_print_settings_help(FILE *f) {
     const nl_config_field *fields = nl_config_fields(&n);
     for (int i = 0; i < n; i++) {
         const nl_config_field *fl = &fields[i];
-        char flag[64], arg[48] = "";
+        char flag[64], arg[96] = "";
         nl_config_flag_name(fl, flag, sizeof flag);
         switch (fl->type) {
         case NL_CF_INT: snprintf(arg, sizeof arg, " N (%g..%g)", fl->min, fl->max); break;
@@ -39,7 +39,7 @@ void cli_print_settings_help(FILE *f) {
             snprintf(arg, sizeof arg, " X in %c%g, %g%c", fl->min_open ? '(' : '[', fl->min, fl->max,
                      fl->max_open ? ')' : ']');
             break;
-        case NL_CF_BOOL: snprintf(arg, sizeof arg, " [0|1], --no-%s", fl->name); break;
+        case NL_CF_BOOL: snprintf(arg, sizeof arg, " [0|1], --no-%s", flag + 2); break;
         case NL_CF_ENUM:
             strcpy(arg, " ");
             for (int k = 0; fl->options[k]; k++)
@@ -49,8 +49,6 @@ void cli_print_settings_help(FILE *f) {
         case NL_CF_BLOCKS: snprintf(arg, sizeof arg, " a,b,...(10)"); break;
         case NL_CF_SKIPS: snprintf(arg, sizeof arg, " FROM-TO,...|none"); break;
         }
-        for (char *p = arg; *p; p++)
-            if (*p == '_') *p = '-';
         fprintf(f, "  %s%s\n      %s\n", flag, arg, fl->help);
     }
 }

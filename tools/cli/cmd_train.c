@@ -46,6 +46,32 @@ static void draw_progress(const nl_progress *p, int epochs, double img_s, double
     fflush(stderr);
 }
 
+/* On --resume, the metrics file keeps the lines of the epochs the checkpoint has finished, so an
+ * interrupted run's file ends up as if it had never stopped (lines past that epoch are dropped:
+ * they came after the checkpoint). A missing file starts empty. */
+static int keep_finished_metrics(const char *path, int epochs_done, nl_buf *metrics) {
+    uint8_t *text = NULL;
+    size_t len = 0;
+    nl_status st;
+    FILE *probe = fopen(path, "rb");
+    if (!probe) return 0;
+    fclose(probe);
+    if (nl_file_read_all(path, &text, &len, (size_t)64 << 20, &st)) {
+        fprintf(stderr, "normlab: %s\n", st.msg);
+        return -1;
+    }
+    size_t start = 0;
+    for (int kept = 0; kept < epochs_done && start < len; kept++) {
+        const uint8_t *nl = memchr(text + start, '\n', len - start);
+        if (!nl) break; /* a torn last line: not a finished epoch */
+        size_t end = (size_t)(nl - text) + 1;
+        nl_buf_add(metrics, text + start, end - start);
+        start = end;
+    }
+    free(text);
+    return 0;
+}
+
 static const char *const train_options[] = {CLI_MODEL_FLAGS, CLI_TRAIN_FLAGS, "--config", "--data", "--save",
                                             "--metrics-out", "--resume", "--train-limit", "--test-limit", "--quiet",
                                             NULL};
@@ -103,6 +129,12 @@ int cmd_train(int argc, char **argv) {
     long epoch_images = 0;
     nl_progress p;
     nl_trainer_progress(t, &p);
+    if (o.resume && o.metrics_out && keep_finished_metrics(o.metrics_out, p.epoch, &metrics)) {
+        nl_buf_free(&metrics);
+        nl_trainer_free(t);
+        nl_cifar_free(&data);
+        return EXIT_RUNTIME;
+    }
     rc = 0;
     while (!p.finished && !interrupted) {
         double t0 = now_seconds();

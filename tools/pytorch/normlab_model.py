@@ -14,8 +14,12 @@ Usage (run with a Python that has torch, e.g. Debian's /usr/bin/python3):
     logits = model(normalise(images_uint8))            # images [N, 3, 32, 32] as in CIFAR-10
 
 The network: C1 C2 c3 P1 C3 C4 C5 c6 P2 C7 C8 C9 GAP c10. Each conv block is Conv2d (no bias)
--> BatchNorm2d / GroupNorm (LN = GroupNorm with one group) -> ReLU [-> Dropout], then
+-> BatchNorm2d / GroupNorm (LN = GroupNorm with one group) -> ReLU [-> Dropout] ("order":
+"norm_relu", the default) or Conv2d -> ReLU -> norm [-> Dropout] ("relu_norm"), then
 out[to] = block output + out[from] for each skip (in list order), exactly as core/nn/net.c.
+"weight_std": the ten block convs (not c10) standardise their weight per output channel,
+(W - mean) / sqrt(biased var + 1e-5) (StdConv2d below; the state dict holds the raw W).
+"zero_init_skip": the norm weight of each skip's target block starts at 0 (needs relu_norm).
 P1/P2 = MaxPool2d(2) (floor), GAP = AdaptiveAvgPool2d(1), c10 = Conv2d(ci, classes, 1, bias=False).
 eps and BN momentum are rounded to float32 as the C core stores them.
 """
@@ -35,6 +39,8 @@ LAYOUT = ["C1", "C2", "c3", "P1", "C3", "C4", "C5", "c6", "P2", "C7", "C8", "C9"
 BLOCKS = ["C1", "C2", "c3", "C3", "C4", "C5", "c6", "C7", "C8", "C9"]
 KERNEL = {b: (1 if b in ("c3", "c6") else 3) for b in BLOCKS}
 NORMS = ("bn", "gn", "ln")
+ORDERS = ("norm_relu", "relu_norm")
+WS_EPS = 1e-5  # NL_WS_EPS (core/nn/nl_weight_std.h)
 
 # nl_model_desc_default(norm) (core/nn/model_desc.c)
 DEFAULTS = {
@@ -46,6 +52,9 @@ DEFAULTS = {
     "dropout": 0.0,
     "bn_momentum": 0.1,
     "eps": 1e-5,
+    "order": "norm_relu",
+    "weight_std": False,
+    "zero_init_skip": False,
     "in_channels": 3,
     "in_hw": 32,
     "classes": 10,
@@ -116,6 +125,13 @@ def parse_desc(desc):
     for k in ("dropout", "bn_momentum", "eps"):
         if not isinstance(d[k], (int, float)) or isinstance(d[k], bool):
             raise ModelJSONError("model JSON: %s must be a number" % k)
+    if d["order"] not in ORDERS:
+        raise ModelJSONError("model JSON: order must be norm_relu or relu_norm, got %r" % (d["order"],))
+    for k in ("weight_std", "zero_init_skip"):
+        if not isinstance(d[k], bool):
+            raise ModelJSONError("model JSON: %s must be true or false" % k)
+    if d["zero_init_skip"] and d["order"] != "relu_norm":
+        raise ModelJSONError("model JSON: zero_init_skip needs order relu_norm")
     if (not isinstance(d["skips"], list) or len(d["skips"]) > 8 or
             not all(isinstance(s, list) and len(s) == 2 and all(x in LAYOUT for x in s) for s in d["skips"])):
         raise ModelJSONError('model JSON: skips must be a list of at most 8 ["FROM", "TO"] layer-name pairs')
@@ -181,13 +197,29 @@ def _check(d):
             raise ModelJSONError("model JSON: skip %s -> %s adds different shapes" % (src, dst))
 
 
+class StdConv2d(nn.Conv2d):
+    """Conv2d with weight standardisation (Qiao et al. 2019; timm's StdConv2d with eps 1e-5):
+    per output channel, (W - mean) / sqrt(biased var + eps) over its fan-in. Same parameter
+    (and state dict entry) as nn.Conv2d: the raw weight."""
+
+    def standardised_weight(self):
+        w = F.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None, training=True, momentum=0.0,
+                         eps=WS_EPS)
+        return w.reshape_as(self.weight)
+
+    def forward(self, x):
+        return F.conv2d(x, self.standardised_weight(), None, self.stride, self.padding, self.dilation, self.groups)
+
+
 class Block(nn.Module):
-    """conv (no bias) -> norm -> ReLU [-> dropout]."""
+    """conv (no bias) -> norm -> ReLU [-> dropout], or conv -> ReLU -> norm [-> dropout]."""
 
     def __init__(self, d, b, ci):
         super().__init__()
         co, k = d["widths"][b], KERNEL[BLOCKS[b]]
-        self.conv = nn.Conv2d(ci, co, k, padding=d["pads"][b], bias=False)
+        conv = StdConv2d if d["weight_std"] else nn.Conv2d
+        self.relu_first = d["order"] == "relu_norm"
+        self.conv = conv(ci, co, k, padding=d["pads"][b], bias=False)
         if d["norm"] == "bn":
             self.norm = nn.BatchNorm2d(co, eps=f32(d["eps"]), momentum=f32(d["bn_momentum"]))
         else:
@@ -195,6 +227,8 @@ class Block(nn.Module):
         self.drop = nn.Dropout(f32(d["dropout"])) if d["dropout"] > 0 else nn.Identity()
 
     def forward(self, x):
+        if self.relu_first:
+            return self.drop(self.norm(F.relu(self.conv(x))))
         return self.drop(F.relu(self.norm(self.conv(x))))
 
 
@@ -214,6 +248,9 @@ class NormlabNet(nn.Module):
             else:
                 setattr(self, name, nn.Conv2d(ci, d["classes"], 1, bias=False))
         self.skips = [tuple(s) for s in d["skips"]]
+        if d["zero_init_skip"]:  # each skip branch starts as the identity (its last norm scales by 0)
+            for _, dst in self.skips:
+                nn.init.zeros_(getattr(self, dst).norm.weight)
 
     def forward(self, x):
         outs = {}

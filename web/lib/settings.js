@@ -26,6 +26,10 @@ const FORM = [
   { key: 'norm', name: 'norm', url: 'norm', label: 'Normalization' },
   // the page offers a few group counts rather than any divisor of every width
   { key: 'groups', name: 'groups', url: 'groups', label: 'GN groups', options: ['0', '2', '4'] },
+  // model levers (issue 15): the norm / ReLU order, weight standardisation, zero-init skips
+  { key: 'order', name: 'order', url: 'order', label: 'Norm / ReLU order' },
+  { key: 'weightStd', name: 'weight_std', url: 'ws', label: 'Weight standardisation' },
+  { key: 'zeroInitSkip', name: 'zero_init_skip', url: 'zskip', label: 'Zero-init skip branches' },
   { key: 'epochs', name: 'epochs', url: 'epochs', label: 'Epochs' },
   { key: 'batch', name: 'batch', url: 'batch', label: 'Batch size' },
   { key: 'maxLr', name: 'max_lr', url: 'lr', label: 'Max LR' },
@@ -292,6 +296,9 @@ export function validate(raw, ctx = {}) {
   if (!errors.batch && values.batch > MEMORY_BATCH) {
     warnings.batch = `Needs about ${formatMemory(values.batch)} of memory in the browser`;
   }
+  if (!errors.zeroInitSkip && values.zeroInitSkip && values.order !== 'relu_norm') {
+    errors.zeroInitSkip = 'Needs order ReLU → norm (a zero scale before a ReLU never learns)';
+  }
   if (!errors.batch && ctx.trainSize && values.batch > ctx.trainSize) {
     errors.batch = `Larger than the training set (${ctx.trainSize} images)`;
   }
@@ -309,6 +316,9 @@ export function toConfig(v, norm = v.norm) {
   if (norm === 'gn' && Number(v.groups) > 0) c.groups = Number(v.groups);
   for (const f of FIELDS) {
     if (f.key === 'norm' || f.key === 'groups' || v[f.key] === undefined) continue;
+    // the model levers only when not at the norm's default: model objects stay {norm, groups}
+    // for today's network (legends, run records, runs saved before the levers existed)
+    if (BY_NAME[f.name].section === 'model' && v[f.key] === defaultOf(f.name, norm)) continue;
     let x = v[f.key];
     if (f.key === 'augCrop') x = x ? CROP_PAD : 0;
     else if (f.key === 'augCutout') x = x ? CUTOUT_SIZE : 0;

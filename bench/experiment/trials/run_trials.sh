@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     *) echo "run_trials.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-nl=build/normlab
+nl=${NL:-build/normlab} # NL: another build of normlab (e.g. a branch with new levers)
 dir=bench/experiment/trials
 out=$dir/screen
 readme=$dir/README.md
@@ -54,7 +54,7 @@ while read -r name flags; do
     echo "== $name: normlab train $flags  ($(date -u +%H:%M:%S))" >&2
     rm -f "$out/$name.jsonl"
     # the test set is evaluated by the CLI every epoch: keep that to 500 images (time, and no temptation)
-    nice -n 19 "$nl" train --config "$out/$name.config.json" --threads "$threads" --data "$data" \
+    nice -n "${NICE:-19}" "$nl" train --config "$out/$name.config.json" --threads "$threads" --data "$data" \
       --test-limit 500 --quiet --metrics-out "$out/$name.jsonl" < /dev/null
   fi
   # training seconds = the epochs' training seconds from the metrics (evaluation excluded)
