@@ -581,6 +581,14 @@ async function handle(msg) {
     case 'exportSafetensors': return exportSafetensors(msg);
     case 'loadCheckpoint': return loadCheckpoint(msg);
     case 'importWeights': return importWeights(msg);
+    case 'exportConfig': {
+      try {
+        post({ type: 'config', config: nl.resolveConfig(msg.config) });
+      } catch (e) {
+        post({ type: 'config', error: errorText(e) });
+      }
+      return undefined;
+    }
     case 'dropCheckpoint':
       checkpoints.delete(msg.id);
       return undefined;

@@ -1,5 +1,5 @@
 // "Import a run" (issue 14): a run trained outside the page, by `normlab train` and by
-// tools/pytorch/train.py, comes into the page from its metrics file (+ .safetensors): a row
+// tools/pytorch/train.py (from the page's own "Config JSON"), comes into the page from its metrics file (+ .safetensors): a row
 // of the results table, curves, and with the weights the mistakes grid and the confusion
 // matrix, evaluated on the page's data set (for the CLI's run: the CLI's own test accuracy,
 // since the engine is the same). Bad files give a message in the page; imported runs stay
@@ -46,17 +46,12 @@ before(async () => {
   execFileSync(CLI, ['train', '--data', ds.tgz, '--norm', 'bn', '--epochs', '2', '--batch', '32', '--threads', '1', '--quiet',
     '--metrics-out', join(d, 'cli.jsonl'), '--save', join(d, 'cli.ckpt')]);
   execFileSync(CLI, ['export', '--load', join(d, 'cli.ckpt'), '--out', join(d, 'cli.safetensors')], { stdio: 'ignore' });
-  // a run of train.py (PyTorch), GN, from the configuration the CLI prints
-  writeFileSync(join(d, 'gn.json'), execFileSync(CLI, ['config', '--norm', 'gn', '--batch', '32', '--epochs', '1']));
-  const py = spawnSync(PYTHON, [join(ROOT, 'tools', 'pytorch', 'train.py'), '--config', join(d, 'gn.json'), '--data', ds.tgz,
-    '--threads', '1', '--quiet', '--metrics-out', join(d, 'torch.jsonl'), '--out', join(d, 'torch.safetensors')], { encoding: 'utf8' });
-  if (py.status !== 0) throw new Error(`train.py failed (is python3-torch installed?): ${py.stderr}`);
   // bad files
   writeFileSync(join(d, 'broken.jsonl'), `${readFileSync(join(d, 'cli.jsonl'), 'utf8').split('\n')[0]}\n{"epoch": 2, "train_loss": oops}\n`);
   const st = readFileSync(join(d, 'cli.safetensors'));
   writeFileSync(join(d, 'cut.safetensors'), st.subarray(0, st.length - 100));
   Object.assign(files, Object.fromEntries(['cli.jsonl', 'cli.safetensors', 'torch.jsonl', 'torch.safetensors', 'broken.jsonl',
-    'cut.safetensors'].map((f) => [f, join(d, f)])));
+    'cut.safetensors', 'gn.json'].map((f) => [f, join(d, f)])));
   srv = await startServer(['--data', ds.tgz]);
   browser = await launch({ viewport: { width: 1280, height: 900 } });
   page = await browser.context.newPage();
@@ -95,7 +90,23 @@ test('a normlab train run with its weights: table, curves, mistakes and confusio
   assert.equal(await importError(), '');
 });
 
-test('a train.py (PyTorch) run beside it, and a metrics file alone', async () => {
+test('the page\'s settings as Config JSON, trained by train.py (PyTorch) and brought back; a metrics file alone', async () => {
+  // the form: GN, 1 epoch, batch 32; "Config JSON" downloads the whole configuration
+  await page.goto('about:blank');
+  await page.goto(`${srv.url}#norm=gn&epochs=1&batch=32`);
+  await ready();
+  await page.waitForFunction(() => !document.getElementById('export-config').disabled);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-config')]);
+  assert.equal(dl.suggestedFilename(), 'normlab-config-gn.json');
+  await dl.saveAs(files['gn.json']);
+  const cfg = JSON.parse(readFileSync(files['gn.json'], 'utf8'));
+  assert.equal(cfg.format, 'normlab-config');
+  assert.deepEqual([cfg.norm, cfg.epochs, cfg.batch, cfg.threads], ['gn', 1, 32, 0]);
+  const cliView = JSON.parse(execFileSync(CLI, ['config', '--config', files['gn.json']], { encoding: 'utf8' }));
+  assert.deepEqual(cliView, cfg, 'the CLI reads it back unchanged: it is what normlab config prints');
+  const py = spawnSync(PYTHON, [join(ROOT, 'tools', 'pytorch', 'train.py'), '--config', files['gn.json'], '--data', ds.tgz,
+    '--threads', '1', '--quiet', '--metrics-out', files['torch.jsonl'], '--out', files['torch.safetensors']], { encoding: 'utf8' });
+  assert.equal(py.status, 0, `train.py failed (is python3-torch installed?): ${py.stderr}`);
   await importFiles([files['torch.safetensors'], files['torch.jsonl']], 2);
   await page.waitForFunction(() => window.normlab.state.runs[1].finalEval, null, { timeout: 30000 });
   const torchRun = (await runs())[1];

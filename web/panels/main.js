@@ -20,6 +20,7 @@ import {
 } from './run.js';
 import { restoreSavedRuns } from './saved_runs.js';
 import { onImportError, onWeightsImported } from './import_run.js';
+import { onConfig } from './export_config.js';
 import './curves.js';
 import './mistakes.js';
 
@@ -47,6 +48,7 @@ function onWorkerMessage(m) {
     case 'checkpointError': return onCheckpointError(m);
     case 'weightsImported': return onWeightsImported(m);
     case 'importError': return onImportError(m);
+    case 'config': return onConfig(m);
     default: return console.warn('unknown worker message', m);
   }
 }
