@@ -272,6 +272,8 @@ def bad_input(tmp, data):
         ("missing data", ["--config", good, "--data", os.path.join(tmp, "none.tar.gz")], "no such file"),
         ("not CIFAR data", ["--config", good, "--data", good], "not a gzip/tar file"),
         ("bad limit", ["--config", good, "--data", data, "--train-limit", "0"], "--train-limit must be in 1..60000"),
+        ("no output folder", ["--config", good, "--data", data, "--out", os.path.join(tmp, "no", "w.safetensors")],
+         "does not exist"),
         ("unknown option", ["--config", good, "--data", data, "--lr", "1"], "unrecognized arguments"),
     ]
     if not torch.cuda.is_available():

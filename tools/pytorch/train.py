@@ -164,6 +164,9 @@ def metrics_line(epoch, train_loss, train_acc, val, test, lr, seconds, ips, norm
 
 def train(args, d):
     desc, cfg, config_json = load_config(args.config, args.overrides)
+    for flag, path in (("--metrics-out", args.metrics_out), ("--out", args.out)):
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise UsageError("%s %s: the folder %s does not exist" % (flag, path, os.path.dirname(os.path.abspath(path))))
     data = args.data or default_sample()
     train_labels, train_images, test_labels, test_images = load_cifar(data)
     if args.train_limit:
@@ -270,21 +273,24 @@ def train(args, d):
 
 def main(argv=None):
     d = None
+    # the same bad input fails in every process: the first one says so
+    say_error = (lambda msg: print("train.py: %s" % msg, file=sys.stderr)) if os.environ.get("RANK", "0") == "0" \
+        else (lambda msg: None)
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         d = Dist(args.device)
         return train(args, d)
     except (UsageError, ConfigError, ModelJSONError) as e:
-        print("train.py: %s" % e, file=sys.stderr)
+        say_error(e)
         return EXIT_USAGE
     except (CifarError, SplitError, TrainError, safetensors_io.SafetensorsError) as e:
-        print("train.py: %s" % e, file=sys.stderr)
+        say_error(e)
         return EXIT_RUNTIME
     except OSError as e:
-        print("train.py: %s%s" % (e.strerror or e, (": " + e.filename) if e.filename else ""), file=sys.stderr)
+        say_error("%s%s" % (e.strerror or e, (": " + e.filename) if e.filename else ""))
         return EXIT_RUNTIME
     except KeyboardInterrupt:
-        print("train.py: interrupted (the files hold the last finished epoch)", file=sys.stderr)
+        say_error("interrupted (the files hold the last finished epoch)")
         return EXIT_RUNTIME
     finally:
         if d is not None:
