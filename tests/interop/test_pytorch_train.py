@@ -192,24 +192,26 @@ def agreement(cli, tmp, data, results):
     print("(b) train.py and normlab train: same configuration and seed, one epoch")
     cases = [
         ("bn, no augmentation, max_lr 0.02", ["--norm", "bn", "--crop", "0", "--flip", "0", "--max-lr", "0.02"]),
-        ("gn, no augmentation, val 40", ["--norm", "gn", "--crop", "0", "--flip", "0", "--val", "40"]),
+        ("gn, no augmentation, val 40, data folder", ["--norm", "gn", "--crop", "0", "--flip", "0", "--val", "40"]),
         ("gn, crop+flip+cutout, smoothing, L1, nesterov", ["--norm", "gn", "--cutout", "8", "--label-smoothing", "0.1",
                                                            "--l1", "1e-4", "--nesterov"]),
         ("ln, reference preset, step schedule, no norm decay", ["--norm", "ln", "--preset", "reference", "--schedule",
                                                                 "step", "--step-epochs", "1", "--no-norm-decay"]),
     ]
-    for what, opts in cases:
+    for k, (what, opts) in enumerate(cases):
         tag = "".join(c for c in what if c.isalnum())[:12]
+        # the .tar.gz, and once the folder holding cifar-10-batches-bin/ (both readers take both)
+        src = os.path.dirname(data) if k == 1 else data
         cfg = os.path.join(tmp, "%s.json" % tag)
         with open(cfg, "w") as f:
             f.write(ok([cli, "config", *opts, "--batch", "32", "--seed", "4000000000"]))
         common = ["--epochs", "1", "--test-limit", N_TEST]
         t0 = time.time()
-        ok([cli, "train", "--config", cfg, "--data", data, *common, "--threads", "1", "--metrics-out",
+        ok([cli, "train", "--config", cfg, "--data", src, *common, "--threads", "1", "--metrics-out",
             os.path.join(tmp, tag + "_c.jsonl"), "--save", os.path.join(tmp, tag + ".ckpt"), "--quiet"])
         ok([cli, "export", "--load", os.path.join(tmp, tag + ".ckpt"), "--out", os.path.join(tmp, tag + "_c.safetensors")])
         t1 = time.time()
-        in_process([*common_py(cfg, data, common), "--metrics-out", os.path.join(tmp, tag + "_p.jsonl"),
+        in_process([*common_py(cfg, src, common), "--metrics-out", os.path.join(tmp, tag + "_p.jsonl"),
                     "--out", os.path.join(tmp, tag + "_p.safetensors")])
         t2 = time.time()
         mc, mp = read_metrics(os.path.join(tmp, tag + "_c.jsonl")), read_metrics(os.path.join(tmp, tag + "_p.jsonl"))
