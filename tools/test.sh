@@ -18,15 +18,16 @@ if [ -d tests/browser ] && ls tests/browser/*.test.mjs >/dev/null 2>&1; then
 fi
 
 # Sanitizer pass. Every finding aborts the test (no recovery), leaks included (LeakSanitizer).
-# Skipped here: test_interop_torch, whose time goes into PyTorch and whose C side (the CLI's
-# train, export and import) test_cli and test_safetensors already run under the sanitizers.
+# Skipped here: test_interop_torch and test_pytorch_train, whose time goes into PyTorch and
+# whose C side (the CLI's train, export and import) test_cli and test_safetensors already run
+# under the sanitizers.
 echo "== sanitizer pass: AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/) =="
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS="$SAN" \
       -DCMAKE_EXE_LINKER_FLAGS="$SAN" >/dev/null
 cmake --build build-asan -j"$(nproc)" >/dev/null
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest --output-on-failure -j2 -E '^test_interop_torch$') || status=1
+   ctest --output-on-failure -j2 -E '^(test_interop_torch|test_pytorch_train)$') || status=1
 echo "== sanitizer pass done =="
 
 echo "== fuzzing: every target ${FUZZ_SECONDS:-15} s (tests/fuzz/run.sh) =="

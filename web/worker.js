@@ -464,6 +464,34 @@ async function loadCheckpoint({ id, file }) {
   }
 }
 
+/** Import a run: its weights (.safetensors from tools/pytorch/train.py, normlab export or this
+ * page), evaluated on the data set when there is one, kept as a checkpoint of the run. */
+async function importWeights({ id, file }) {
+  let tr;
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    tr = nl.trainerFromSafetensors(bytes);
+  } catch (e) {
+    post({ type: 'importError', id, message: `${file.name}: not usable normlab weights (${errorText(e)})` });
+    return;
+  }
+  try {
+    const cfg = tr.config();
+    const ev = dataset ? evaluateFull(tr) : null;
+    const checkpoint = tr.saveCheckpoint();
+    checkpoints.set(id, checkpoint.slice());
+    const transfer = ev ? [ev.images.buffer, ev.confusion.buffer, checkpoint.buffer] : [checkpoint.buffer];
+    post({
+      type: 'weightsImported', id, name: file.name, config: viewFromConfig(cfg), paramCount: tr.paramCount, eval: ev,
+      checkpoint,
+    }, transfer);
+  } catch (e) {
+    post({ type: 'importError', id, message: `${file.name}: ${errorText(e)}` });
+  } finally {
+    tr.free();
+  }
+}
+
 function saveCheckpoint({ id }) {
   const live = trainers.get(id);
   let bytes = null;
@@ -552,6 +580,15 @@ async function handle(msg) {
     case 'saveCheckpoint': return saveCheckpoint(msg);
     case 'exportSafetensors': return exportSafetensors(msg);
     case 'loadCheckpoint': return loadCheckpoint(msg);
+    case 'importWeights': return importWeights(msg);
+    case 'exportConfig': {
+      try {
+        post({ type: 'config', config: nl.resolveConfig(msg.config) });
+      } catch (e) {
+        post({ type: 'config', error: errorText(e) });
+      }
+      return undefined;
+    }
     case 'dropCheckpoint':
       checkpoints.delete(msg.id);
       return undefined;

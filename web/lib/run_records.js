@@ -11,7 +11,7 @@ export const RECORD_VERSION = 1;
 /** The fields of a run that are kept (the rest is live state of this page). */
 const FIELDS = ['id', 'label', 'baseLabel', 'norm', 'model', 'settings', 'color', 'visible', 'status', 'source',
   'epochs', 'batches', 'lrs', 'finalEval', 'epochsDone', 'epochsPlanned', 'stepsPerEpoch', 'totalSteps',
-  'globalStep', 'paramCount', 'seconds', 'error', 'smoothing', 'fileName', 'savedStep'];
+  'globalStep', 'paramCount', 'seconds', 'error', 'smoothing', 'fileName', 'savedStep', 'hasWeights'];
 
 /** Statuses of a run that was still to be trained when the page went away. */
 const UNFINISHED = new Set(['queued', 'running']);

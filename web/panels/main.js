@@ -19,6 +19,8 @@ import {
   onEpoch, onProgress, onQueueDone, onRunEnd, onRunError, onRunStart, setTraining, updateControls,
 } from './run.js';
 import { restoreSavedRuns } from './saved_runs.js';
+import { onImportError, onWeightsImported } from './import_run.js';
+import { onConfig } from './export_config.js';
 import './curves.js';
 import './mistakes.js';
 
@@ -44,6 +46,9 @@ function onWorkerMessage(m) {
     case 'safetensors': return onSafetensors(m);
     case 'checkpointLoaded': return onCheckpointLoaded(m);
     case 'checkpointError': return onCheckpointError(m);
+    case 'weightsImported': return onWeightsImported(m);
+    case 'importError': return onImportError(m);
+    case 'config': return onConfig(m);
     default: return console.warn('unknown worker message', m);
   }
 }

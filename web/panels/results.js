@@ -84,7 +84,10 @@ function runRow(run, s, bestTest) {
   const cellName = td(name, 'c-name');
   const summary = document.createElement('div');
   summary.className = 'settings';
-  summary.textContent = settingsSummary(run.settings);
+  // an imported run (panels/import_run.js): its files, and its settings when its weights came
+  summary.textContent = run.source === 'imported'
+    ? [`from ${run.fileName}`, run.settings && run.settings.maxLr !== undefined ? settingsSummary(run.settings) : ''].filter(Boolean).join(' · ')
+    : settingsSummary(run.settings);
   cellName.append(summary);
   td(Number.isFinite(run.paramCount) ? formatInt(run.paramCount) : '–', 'num', 'Params');
   td(formatPct(s.bestTrainAcc), 'num', 'Best train');
@@ -215,7 +218,7 @@ $('ckpt-input').addEventListener('change', (e) => {
 
 /** Checkpoints loaded before the data set: evaluated once it is there. */
 export async function evaluateLoadedCheckpoints() {
-  for (const run of state.runs.filter((r) => r.source === 'checkpoint' && !r.finalEval)) {
+  for (const run of state.runs.filter((r) => (r.source === 'checkpoint' || r.hasWeights) && !r.finalEval)) {
     const bytes = await storedCheckpoint(run.id);
     if (!bytes || !state.data) continue;
     send({ type: 'loadCheckpoint', id: run.id, file: new File([bytes], run.fileName || `${slug(run.label)}.ckpt`) });

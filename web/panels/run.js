@@ -47,6 +47,7 @@ export function updateControls() {
   $('data-replace').disabled = !idle || state.dataLoading;
   $('data-input').disabled = !idle;
   $('load-ckpt').disabled = !state.engine || !idle || state.restoring;
+  $('export-config').disabled = !state.engine;
   const hasRuns = state.runs.length > 0;
   $('export-csv').disabled = !state.runs.some((r) => r.epochs.length);
   $('export-json').disabled = !hasRuns;
