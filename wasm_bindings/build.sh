@@ -39,7 +39,8 @@ EXPORTS=(malloc free nlw_abi_version nlw_last_error nlw_last_error_code
          nlw_trainer_predict nlw_trainer_params nlw_trainer_bn_state nlw_trainer_report_json
          nlw_trainer_config_json nlw_trainer_data_json nlw_trainer_val_images nlw_checkpoint_save nlw_model_report_json
          nlw_config_json nlw_config_schema_json
-         nlw_safetensors_export nlw_trainer_from_safetensors nlw_trainer_model_json)
+         nlw_safetensors_export nlw_trainer_from_safetensors nlw_trainer_model_json
+         nlw_profile_start nlw_profile_json)
 EXPORTED_FUNCTIONS="$(printf '_%s,' "${EXPORTS[@]}")"
 EXPORTED_FUNCTIONS="${EXPORTED_FUNCTIONS%,}"
 
