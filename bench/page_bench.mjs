@@ -1,13 +1,16 @@
 // The page against Node, and Firefox against Chromium (a measurement, not a test):
 //   node bench/page_bench.mjs [--threads 2] [--norm bn] [--epochs 2] [--train 3840] [--test 768]
 //                             [--repeats 2] [--browsers chromium,firefox] [--json FILE]
-//                             [--firefox-prefs JSON]   (about:config prefs for diagnosis)
+//                             [--no-page-warm] [--engine-only] [--firefox-prefs JSON]
+// --engine-only: no page runs (the engines only); --firefox-prefs: about:config prefs (diagnosis).
 // For each browser (Debian chromium through playwright-core, firefox-esr through puppeteer-core
 // and WebDriver BiDi, as in tests/browser/) and each repeat, on a synthetic data set served by
 // tools/serve.mjs (cross-origin isolated, so the mt build):
 //   page   the playground trains the default model (its own default settings, --threads
 //          threads) for --epochs epochs, as a user would: Train clicked, progress drawn,
-//          evaluation and a checkpoint after every epoch. Timed from the worker's messages:
+//          evaluation and a checkpoint after every epoch; the second of two such runs in the
+//          page is timed (the first warms the engine up; --no-page-warm: time the first).
+//          Timed from the worker's messages:
 //          "train" = images / the worker's own training time (its slices of steps only),
 //          "wall" = images / runStart..runEnd (also evaluation, checkpoints, yields, messages);
 //   engine bench/wasm_bench_core.mjs in a Web Worker of the same page: the same number of
@@ -37,9 +40,13 @@ const { values: opt } = parseArgs({
     browsers: { type: 'string', default: 'chromium,firefox' },
     json: { type: 'string' },
     'firefox-prefs': { type: 'string', default: '{}' },
+    'page-warm': { type: 'boolean', default: true },
+    'no-page-warm': { type: 'boolean', default: false },
+    'engine-only': { type: 'boolean', default: false },
   },
 });
 const THREADS = Number(opt.threads);
+if (opt['no-page-warm']) opt['page-warm'] = false;
 const BROWSERS = opt.browsers.split(',').filter(Boolean);
 const REPEATS = Number(opt.repeats);
 const ENGINE_SRC = readFileSync(join(ROOT, 'bench', 'wasm_bench_core.mjs'), 'utf8');
@@ -72,10 +79,19 @@ async function pageRun(page, url, cpu) {
     && document.documentElement.dataset.engine === 'mt', null, { timeout: 120000 });
   await page.fill('#f-threads', String(THREADS));
   await page.waitForFunction(() => !document.getElementById('start').disabled, null, { timeout: 30000 });
+  const trainOnce = async () => {
+    await page.evaluate(() => { window.__nlBench.length = 0; });
+    await page.waitForFunction(() => window.normlab.state.training === 'idle'
+      && !document.getElementById('start').disabled, null, { timeout: 30000 });
+    await page.click('#start');
+    await page.waitForFunction(() => (window.__nlBench || []).some((m) => m.type === 'runEnd'), null, { timeout: 900000 });
+  };
+  // a first run warms the engine up (V8 and SpiderMonkey finish compiling the hot Wasm
+  // functions in the background during the first steps), as the engine bench's warm run does
+  if (opt['page-warm']) await trainOnce();
   const c0 = cpu();
   const k0 = lastByKind;
-  await page.click('#start');
-  await page.waitForFunction(() => (window.__nlBench || []).some((m) => m.type === 'runEnd'), null, { timeout: 900000 });
+  await trainOnce();
   const cpuSeconds = cpu() - c0;
   const cpuByKind = kindDiff(k0, lastByKind);
   const rec = await page.evaluate(() => window.__nlBench);
@@ -256,16 +272,26 @@ try {
       const br = await openBrowser(name);
       results.versions[name] = br.version;
       try {
-        const p = await pageRun(br.page, srv.url, childCpuSeconds);
-        config = p.config;
-        steps = p.steps;
-        results[name].page.push(p);
+        let p = null;
+        if (opt['engine-only']) { // the page's default configuration, without its run
+          await br.page.goto(`${srv.url}#norm=${opt.norm}`);
+          config = { preset: 'default', norm: opt.norm, batch: 128, threads: THREADS };
+          steps = Math.floor(Number(opt.train) / 128) * Number(opt.epochs);
+        } else {
+          p = await pageRun(br.page, srv.url, childCpuSeconds);
+          config = p.config;
+          steps = p.steps;
+          results[name].page.push(p);
+        }
         await engineStart(br.page, config.threads);
         const e = await twoRuns((c, n) => engineRun(br.page, c, n), childCpuSeconds, { ...config, epochs: 1 }, steps);
         results[name].engine.push(e);
-        console.error(`page_bench: ${name} page CPU seconds by process: ${JSON.stringify(p.cpuByKind)}`);
-        console.error(`page_bench: ${name} repeat ${r + 1}: page train ${p.train.toFixed(1)} wall ${p.wall.toFixed(1)} `
-          + `(${p.images_per_cpu_sec.toFixed(1)} per CPU-s), engine ${e.images_per_sec} (${e.images_per_cpu_sec.toFixed(1)} per CPU-s) img/s (load ${load()})`);
+        if (p) {
+          console.error(`page_bench: ${name} page CPU seconds by process: ${JSON.stringify(p.cpuByKind)}`);
+          console.error(`page_bench: ${name} repeat ${r + 1}: page train ${p.train.toFixed(1)} wall ${p.wall.toFixed(1)} `
+            + `(${p.images_per_cpu_sec.toFixed(1)} per CPU-s) img/s`);
+        }
+        console.error(`page_bench: ${name} repeat ${r + 1}: engine ${e.images_per_sec} (${e.images_per_cpu_sec.toFixed(1)} per CPU-s) img/s (load ${load()})`);
       } finally {
         await br.close();
       }
@@ -280,7 +306,8 @@ try {
 }
 
 // figures: medians over the repeats of wall img/s, the best repeat, and images per CPU second
-const figs = (xs, key) => ({ med: median(xs.map((x) => x[key])), best: Math.max(...xs.map((x) => x[key])) });
+const figs = (xs, key) => (xs.length ? { med: median(xs.map((x) => x[key])), best: Math.max(...xs.map((x) => x[key])) }
+  : { med: NaN, best: NaN });
 const fig = { node: { wall: figs(results.node, 'images_per_sec'), cpu: figs(results.node, 'images_per_cpu_sec') } };
 const rows = [['Node 20, engine bench', fig.node]];
 for (const name of BROWSERS) {
@@ -289,16 +316,19 @@ for (const name of BROWSERS) {
     engine: { wall: figs(engine, 'images_per_sec'), cpu: figs(engine, 'images_per_cpu_sec') },
     page: { wall: figs(page, 'train'), cpu: figs(page, 'images_per_cpu_sec') },
     pageWall: { wall: figs(page, 'wall'), cpu: figs(page, 'images_per_cpu_sec') },
-    evalSeconds: median(page.map((p) => p.evalSeconds)),
-    wallSeconds: median(page.map((p) => p.wallSeconds)),
+    evalSeconds: page.length ? median(page.map((p) => p.evalSeconds)) : NaN,
+    wallSeconds: page.length ? median(page.map((p) => p.wallSeconds)) : NaN,
   };
   rows.push([`${name}: engine bench in a page worker`, fig[name].engine]);
-  rows.push([`${name}: page, training time`, fig[name].page]);
-  rows.push([`${name}: page, wall (with evaluation etc.)`, fig[name].pageWall]);
+  if (page.length) {
+    rows.push([`${name}: page, training time`, fig[name].page]);
+    rows.push([`${name}: page, wall (with evaluation etc.)`, fig[name].pageWall]);
+  }
 }
-const cfg = results[BROWSERS[0]].page[0].config;
+const cfg = results[BROWSERS[0]].page[0]?.config || { batch: 128 };
 console.log(`page_bench: ${cfg.preset || 'default'} model, ${opt.norm}, batch ${cfg.batch}, ${THREADS} threads, `
-  + `${results[BROWSERS[0]].page[0].steps} steps (${opt.epochs} epochs of ${opt.train} images, ${opt.test} test), `
+  + `${results.node[0] ? Math.round(results.node[0].seconds * results.node[0].images_per_sec / cfg.batch) : '?'} steps `
+  + `(${opt.epochs} epochs of ${opt.train} images, ${opt.test} test), `
   + `${REPEATS} repeats; load average before ${loadBefore}, after ${load()}`);
 for (const name of BROWSERS) console.log(`  ${name}: ${results.versions[name]}`);
 console.log('img/s: median of the repeats (best); per CPU-s: images per CPU second of all the browser\'s processes '
@@ -309,7 +339,7 @@ for (const [label, f] of rows) {
   console.log(`${label.padEnd(42)} ${f.wall.med.toFixed(1).padStart(7)} ${`(${f.wall.best.toFixed(1)})`.padStart(8)} `
     + `${x(f.wall.med, fig.node.wall.med).padStart(8)} ${f.cpu.med.toFixed(1).padStart(10)} ${x(f.cpu.med, fig.node.cpu.med).padStart(8)}`);
 }
-for (const name of BROWSERS) {
+for (const name of BROWSERS.filter((b) => results[b].page.length)) {
   const f = fig[name];
   console.log(`${name}: page / Node ${x(f.page.wall.med, fig.node.wall.med)} (best ${x(f.page.wall.best, fig.node.wall.best)}), `
     + `page / engine in the same browser ${x(f.page.wall.med, f.engine.wall.med)}; `
