@@ -17,8 +17,9 @@
 //          steps of the same configuration (the page's, read from its runStart message) on
 //          random data, nothing else;
 // and once per repeat Node (the engine bench in-process, as bench/wasm_bench.mjs). Prints one
-// table: img/s medians over the repeats and the ratios page/Node, engine-in-browser/Node and
-// Firefox/Chromium, with the load averages before and after.
+// table: img/s (median and best of the repeats) and images per CPU second (all the browser's
+// processes, from /proc; Node's own CPU time), which a busy machine distorts much less, with
+// the ratios page/Node, engine-in-browser/Node and Firefox/Chromium and the load averages.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
