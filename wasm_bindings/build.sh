@@ -4,7 +4,7 @@
 #   normlab-simd.js/.wasm       single-threaded, SIMD128
 #   normlab-simd-mt.js/.wasm    SIMD128 + pthreads (+ normlab-simd-mt.worker.js; needs
 #                               SharedArrayBuffer, i.e. a cross-origin-isolated page)
-# Usage: wasm_bindings/build.sh [--no-copy]     (env: EMCC, OUT_DIR, WEB_DIR, JOBS)
+# Usage: wasm_bindings/build.sh [--no-copy]     (env: EMCC, OUT_DIR, WEB_DIR, JOBS, NL_EXTRA_CFLAGS)
 # Uses Debian's emscripten (3.1.6) as is: no ports (they would need the network).
 set -euo pipefail
 
@@ -31,6 +31,9 @@ SOURCES+=("$ROOT/wasm_bindings/normlab_wasm.c")
 # -ffp-contract=off and no fast-math: the same float bits as the native build.
 CFLAGS=(-std=c11 -O3 -ffp-contract=off -fno-fast-math -msimd128 -D_POSIX_C_SOURCE=200809L
         -Wall -Wextra -Wno-unused-parameter -I"$ROOT/core" -I"$ROOT/wasm_bindings")
+# experiments only, e.g. NL_EXTRA_CFLAGS=-DNL_POOL_SPIN_NS=200000 OUT_DIR=/tmp/x wasm_bindings/build.sh --no-copy
+read -r -a EXTRA <<< "${NL_EXTRA_CFLAGS:-}"
+CFLAGS+=("${EXTRA[@]}")
 
 EXPORTS=(malloc free nlw_abi_version nlw_last_error nlw_last_error_code
          nlw_data_stream_begin nlw_data_stream_feed nlw_data_stream_finish nlw_data_stream_abort nlw_data_load_batches nlw_data_info_json nlw_data_images nlw_data_free
@@ -39,7 +42,8 @@ EXPORTS=(malloc free nlw_abi_version nlw_last_error nlw_last_error_code
          nlw_trainer_predict nlw_trainer_params nlw_trainer_bn_state nlw_trainer_report_json
          nlw_trainer_config_json nlw_trainer_data_json nlw_trainer_val_images nlw_checkpoint_save nlw_model_report_json
          nlw_config_json nlw_config_schema_json
-         nlw_safetensors_export nlw_trainer_from_safetensors nlw_trainer_model_json)
+         nlw_safetensors_export nlw_trainer_from_safetensors nlw_trainer_model_json
+         nlw_profile_start nlw_profile_json)
 EXPORTED_FUNCTIONS="$(printf '_%s,' "${EXPORTS[@]}")"
 EXPORTED_FUNCTIONS="${EXPORTED_FUNCTIONS%,}"
 

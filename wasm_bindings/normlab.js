@@ -241,6 +241,29 @@ export class NormLab {
   /** The Wasm heap's size in bytes now (it only grows: a leak shows as growth run after run). */
   heapBytes() { return this._buffer().byteLength; }
 
+  /**
+   * The core's per-layer, per-pass timers (all trainers and threads; off unless started):
+   * profileStart() clears and starts them, profileStop() stops them, profile() reads them.
+   * Timing costs a clock read per layer and pass: measure speed without them.
+   */
+  profileStart() { this._profileOn(1); }
+  profileStop() { this._profileOn(0); }
+  /** @private */
+  _profileOn(on) {
+    if (typeof this._M._nlw_profile_start !== 'function') throw new NormLabError('this Wasm build has no profile: rebuild');
+    this._check(this._M._nlw_profile_start(on));
+  }
+  /**
+   * @returns {{layers: string[], passes: string[], seconds: number[][]}} seconds[layer][pass],
+   *   summed over threads; layers: the network's 14 and 'step' (optimizer, batch preparation,
+   *   weight packing, gradient reduction); passes: forward, bwd-data, wgrad, norm, pool,
+   *   optimizer, augment, copy, other
+   */
+  profile() {
+    if (typeof this._M._nlw_profile_json !== 'function') throw new NormLabError('this Wasm build has no profile: rebuild');
+    return this._json(this._M._nlw_profile_json(this._scratch + S_PTRS));
+  }
+
   // ---- memory helpers (views are made fresh each time: memory may have grown) ----
 
   /** @private */

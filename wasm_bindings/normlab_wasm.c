@@ -16,6 +16,7 @@
 #include "serialize/nl_safetensors.h"
 #include "serialize/nl_checkpoint.h"
 #include "base/nl_buf.h"
+#include "base/nl_profile.h"
 #include "serialize/nl_config.h"
 #include "serialize/nl_json.h"
 
@@ -513,5 +514,34 @@ NLW_EXPORT int nlw_trainer_model_json(nlw_trainer *h, const char **json) {
     if (rc) return rc;
     json_reset();
     nl_buf_str(&g_json, desc);
+    return give_json(json);
+}
+
+/* ---- profile ---- */
+
+NLW_EXPORT int nlw_profile_start(int on) {
+    begin();
+    if (on) nl_prof_start(1);
+    else nl_prof_enabled = 0; /* stop, keeping what was measured */
+    return NL_OK;
+}
+
+NLW_EXPORT int nlw_profile_json(const char **json) {
+    begin();
+    CHECK_OUT(json);
+    json_reset();
+    nl_buf_str(&g_json, "{\"layers\":[");
+    for (int l = 0; l < NL_PROF_LAYERS; l++)
+        nl_buf_printf(&g_json, "%s\"%s\"", l ? "," : "", l == NL_PROF_STEP ? "step" : nl_layer_names[l]);
+    nl_buf_str(&g_json, "],\"passes\":[");
+    for (int p = 0; p < NL_PROF_PASSES; p++) nl_buf_printf(&g_json, "%s\"%s\"", p ? "," : "", nl_prof_pass_names[p]);
+    nl_buf_str(&g_json, "],\"seconds\":[");
+    for (int l = 0; l < NL_PROF_LAYERS; l++) {
+        nl_buf_str(&g_json, l ? ",[" : "[");
+        for (int p = 0; p < NL_PROF_PASSES; p++)
+            nl_buf_printf(&g_json, "%s%.9g", p ? "," : "", nl_prof_seconds(l, (nl_prof_pass)p));
+        nl_buf_str(&g_json, "]");
+    }
+    nl_buf_str(&g_json, "]}");
     return give_json(json);
 }

@@ -95,4 +95,12 @@ int nlw_safetensors_export(nlw_trainer *h, uint8_t **out, size_t *len);
 int nlw_trainer_from_safetensors(const uint8_t *buf, size_t len, const char *config, nlw_trainer **out);
 int nlw_trainer_model_json(nlw_trainer *h, const char **json);
 
+/* Where training time goes (core/base/nl_profile.h): nlw_profile_start(1) clears the
+ * per-layer, per-pass timers and turns them on (for every trainer and thread), (0) turns them
+ * off; nlw_profile_json gives what they hold: {"layers": [15 names, the last "step"],
+ * "passes": [9 names], "seconds": [[per pass] per layer]}, seconds summed over threads.
+ * Not while a trainer runs (calls come from the owning thread, so never). */
+int nlw_profile_start(int on);
+int nlw_profile_json(const char **json);
+
 #endif

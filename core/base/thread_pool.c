@@ -17,7 +17,10 @@
  * job counter for up to SPIN_NS: within a training step jobs follow each other every few
  * tens of microseconds, and a futex sleep/wake (or Atomics.wait/notify in Wasm) costs about
  * as much as a small job. */
-#define SPIN_NS 20000L
+#ifndef NL_POOL_SPIN_NS /* -D to experiment: 200 us made no difference in Firefox (bench/README.md) */
+#define NL_POOL_SPIN_NS 20000L
+#endif
+#define SPIN_NS NL_POOL_SPIN_NS
 
 struct nl_thread_pool {
     int threads;
