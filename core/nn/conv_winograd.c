@@ -13,6 +13,8 @@
  * (G holds 0.5: exact), so native and Wasm still give the same bits. */
 #include "nn/conv_winograd.h"
 
+#include <stdlib.h>
+
 #include "nn/kernels/nl_kernels.h"
 
 #if defined(__clang__)
@@ -25,7 +27,18 @@ static size_t al16(size_t n) { return (n + 15) / 16 * 16; }
 static size_t round_nr(size_t n) { return (n + NL_GEMM_MAX_NR - 1) / NL_GEMM_MAX_NR * NL_GEMM_MAX_NR; }
 static size_t maxz(size_t a, size_t b) { return a > b ? a : b; }
 
-int nl_conv_winograd(const nl_conv_dims *d) { return d->k == 3 && d->ci >= 8 && d->co >= 8; }
+/* NL_WINOGRAD=0 in the environment (read once) keeps every layer direct: for measurements
+ * only (the bits then differ from the page's). */
+static int wino_allowed(void) {
+    static int allowed = -1;
+    if (allowed < 0) {
+        const char *e = getenv("NL_WINOGRAD");
+        allowed = !(e && e[0] == '0');
+    }
+    return allowed;
+}
+
+int nl_conv_winograd(const nl_conv_dims *d) { return wino_allowed() && d->k == 3 && d->ci >= 8 && d->co >= 8; }
 
 /* Tiles cover (2 th) x (2 tw) outputs, so the padded input is (2 th + 2) x (2 tw + 2): an odd
  * output size adds a zero row / column at the bottom / right. */
@@ -151,25 +164,34 @@ void nl_wino_conv(const nl_kernel_set *ks, int h, int w, int cin, int pad, int h
     }
 }
 
-/* dw = dw + G^T dU G for one (ci, co) (dU[e] at du + e * du_stride, dw[kh][kw] at
- * dw + (3 kh + kw) * dw_stride): down the columns, then along the rows, each 4-vector u giving
- * (u0 + (u1 + u2) * .5, (u1 - u2) * .5, (u1 + u2) * .5 + u3). */
-static void kernel_grad_transform(const float *du, size_t du_stride, float *dw, size_t dw_stride) {
-    float r[3][4];
-    for (int j = 0; j < 4; j++) {
-        float u0 = du[j * du_stride], u1 = du[(4 + j) * du_stride], u2 = du[(8 + j) * du_stride],
-              u3 = du[(12 + j) * du_stride];
-        float s = (u1 + u2) * 0.5f;
-        r[0][j] = u0 + s;
-        r[1][j] = (u1 - u2) * 0.5f;
-        r[2][j] = s + u3;
-    }
-    for (int i = 0; i < 3; i++) {
-        float s = (r[i][1] + r[i][2]) * 0.5f;
-        float *o = dw + (size_t)(3 * i) * dw_stride;
-        o[0] = o[0] + (r[i][0] + s);
-        o[dw_stride] = o[dw_stride] + (r[i][1] - r[i][2]) * 0.5f;
-        o[2 * dw_stride] = o[2 * dw_stride] + (s + r[i][3]);
+/* dw = dw + G^T dU G for one row ci of every co (dU[e] at du + e * du_stride, dw[kh][kw] at
+ * dw + (3 kh + kw) * dw_stride, co floats each): down the columns, then along the rows, each
+ * 4-vector u giving (u0 + (u1 + u2) * .5, (u1 - u2) * .5, (u1 + u2) * .5 + u3). Loops over the
+ * co lanes innermost, so the compiler vectorises them (elementwise: same bits). */
+static void kernel_grad_transform(size_t co, const float *du, size_t du_stride, float *dw, size_t dw_stride) {
+    enum { CB = 64 };
+    for (size_t c0 = 0; c0 < co; c0 += CB) {
+        size_t nc = co - c0 < CB ? co - c0 : CB;
+        float r[3][4][CB];
+        for (int j = 0; j < 4; j++) {
+            const float *u0 = du + j * du_stride + c0, *u1 = u0 + 4 * du_stride, *u2 = u0 + 8 * du_stride,
+                        *u3 = u0 + 12 * du_stride;
+            for (size_t c = 0; c < nc; c++) {
+                float s = (u1[c] + u2[c]) * 0.5f;
+                r[0][j][c] = u0[c] + s;
+                r[1][j][c] = (u1[c] - u2[c]) * 0.5f;
+                r[2][j][c] = s + u3[c];
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            float *o0 = dw + (size_t)(3 * i) * dw_stride + c0, *o1 = o0 + dw_stride, *o2 = o1 + dw_stride;
+            for (size_t c = 0; c < nc; c++) {
+                float s = (r[i][1][c] + r[i][2][c]) * 0.5f;
+                o0[c] = o0[c] + (r[i][0][c] + s);
+                o1[c] = o1[c] + (r[i][1][c] - r[i][2][c]) * 0.5f;
+                o2[c] = o2[c] + (s + r[i][3][c]);
+            }
+        }
     }
 }
 
@@ -207,6 +229,5 @@ void nl_wino_wgrad(const nl_kernel_set *ks, const nl_conv_dims *d, const float *
                 }
             }
     }
-    for (size_t r = 0; r < ci; r++)
-        for (size_t c = 0; c < co; c++) kernel_grad_transform(dU + r * co + c, ci * co, dw + r * co + c, ci * co);
+    for (size_t r = 0; r < ci; r++) kernel_grad_transform(co, dU + r * co, ci * co, dw + r * co, ci * co);
 }

@@ -12,7 +12,8 @@
 #define NL_WINO_TILES 32
 
 /* 1 if the conv runs through Winograd: k = 3 and at least 8 channels in and out (a few
- * channels make the 16 GEMMs too short: C1 with 3 inputs stays direct). */
+ * channels make the 16 GEMMs too short: C1 with 3 inputs stays direct); 0 for every layer
+ * when the environment has NL_WINOGRAD=0 (native measurements of the direct path). */
 int nl_conv_winograd(const nl_conv_dims *d);
 /* Scratch floats of any Winograd pass of d. */
 size_t nl_wino_scratch_floats(const nl_conv_dims *d);
