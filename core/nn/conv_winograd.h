@@ -9,7 +9,7 @@
 #include "nn/nl_layers.h"
 
 /* Tiles (of 2x2 outputs) transformed and multiplied together: V and M of one block stay in L2. */
-#define NL_WINO_TILES 32
+#define NL_WINO_TILES 64
 
 /* 1 if the conv runs through Winograd: k = 3 and at least 8 channels in and out (a few
  * channels make the 16 GEMMs too short: C1 with 3 inputs stays direct); 0 for every layer
