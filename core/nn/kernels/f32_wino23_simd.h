@@ -48,6 +48,7 @@ void NL_WINO_FN(in)(size_t c, const float *x, size_t x_row, float *v, size_t v_s
     size_t ch = 0;
     for (; ch < cv; ch += NL_W) {
         vec t[4][4];
+        NL_UNROLL
         for (size_t i = 0; i < 4; i++) {
             const float *r = x + i * x_row + ch;
             vec d0 = V_LOAD(r), d1 = V_LOAD(r + c), d2 = V_LOAD(r + 2 * c), d3 = V_LOAD(r + 3 * c);
@@ -56,6 +57,7 @@ void NL_WINO_FN(in)(size_t c, const float *x, size_t x_row, float *v, size_t v_s
             t[i][2] = V_SUB(d2, d1);
             t[i][3] = V_SUB(d1, d3);
         }
+        NL_UNROLL
         for (size_t j = 0; j < 4; j++) {
             V_STORE(v + (0 + j) * v_stride + ch, V_SUB(t[0][j], t[2][j]));
             V_STORE(v + (4 + j) * v_stride + ch, V_ADD(t[1][j], t[2][j]));
@@ -69,17 +71,22 @@ void NL_WINO_FN(in)(size_t c, const float *x, size_t x_row, float *v, size_t v_s
 void NL_WINO_FN(out)(size_t c, const float *m, size_t m_stride, float *y, size_t y_row, size_t oh, size_t ow) {
     const size_t cv = c - c % NL_W;
     size_t ch = 0;
-    for (; ch < cv; ch += NL_W) {
-        vec s[2][4];
+    for (; ch < cv; ch += NL_W) { /* straight-line code: no array indexed at run time (Wasm locals) */
+        vec s0[4], s1[4];
+        NL_UNROLL
         for (size_t j = 0; j < 4; j++) {
             vec m0 = V_LOAD(m + j * m_stride + ch), m1 = V_LOAD(m + (4 + j) * m_stride + ch);
             vec m2 = V_LOAD(m + (8 + j) * m_stride + ch), m3 = V_LOAD(m + (12 + j) * m_stride + ch);
-            s[0][j] = V_ADD(V_ADD(m0, m1), m2);
-            s[1][j] = V_SUB(V_SUB(m1, m2), m3);
+            s0[j] = V_ADD(V_ADD(m0, m1), m2);
+            s1[j] = V_SUB(V_SUB(m1, m2), m3);
         }
-        for (size_t i = 0; i < oh; i++) {
-            V_STORE(y + i * y_row + ch, V_ADD(V_ADD(s[i][0], s[i][1]), s[i][2]));
-            if (ow > 1) V_STORE(y + i * y_row + c + ch, V_SUB(V_SUB(s[i][1], s[i][2]), s[i][3]));
+        vec y00 = V_ADD(V_ADD(s0[0], s0[1]), s0[2]), y01 = V_SUB(V_SUB(s0[1], s0[2]), s0[3]);
+        vec y10 = V_ADD(V_ADD(s1[0], s1[1]), s1[2]), y11 = V_SUB(V_SUB(s1[1], s1[2]), s1[3]);
+        V_STORE(y + ch, y00);
+        if (ow > 1) V_STORE(y + c + ch, y01);
+        if (oh > 1) {
+            V_STORE(y + y_row + ch, y10);
+            if (ow > 1) V_STORE(y + y_row + c + ch, y11);
         }
     }
     nl_wino23_out_scalar(ch, c, m, m_stride, y, y_row, oh, ow);
@@ -88,21 +95,18 @@ void NL_WINO_FN(out)(size_t c, const float *m, size_t m_stride, float *y, size_t
 void NL_WINO_FN(dyt)(size_t c, const float *dy, size_t dy_row, size_t dy_px, size_t oh, size_t ow, float *v, size_t v_stride) {
     const size_t cv = c - c % NL_W;
     size_t ch = 0;
-    for (; ch < cv; ch += NL_W) {
-        vec t[2][4];
-        for (size_t i = 0; i < 2; i++) {
-            vec g0 = i < oh ? V_LOAD(dy + i * dy_row + ch) : V_ZERO();
-            vec g1 = i < oh && ow > 1 ? V_LOAD(dy + i * dy_row + dy_px + ch) : V_ZERO();
-            t[i][0] = g0;
-            t[i][1] = V_ADD(g0, g1);
-            t[i][2] = V_SUB(g0, g1);
-            t[i][3] = V_NEG(g1);
-        }
+    for (; ch < cv; ch += NL_W) { /* straight-line code, as above */
+        vec g00 = V_LOAD(dy + ch), g01 = ow > 1 ? V_LOAD(dy + dy_px + ch) : V_ZERO();
+        vec g10 = oh > 1 ? V_LOAD(dy + dy_row + ch) : V_ZERO();
+        vec g11 = oh > 1 && ow > 1 ? V_LOAD(dy + dy_row + dy_px + ch) : V_ZERO();
+        vec t0[4] = {g00, V_ADD(g00, g01), V_SUB(g00, g01), V_NEG(g01)};
+        vec t1[4] = {g10, V_ADD(g10, g11), V_SUB(g10, g11), V_NEG(g11)};
+        NL_UNROLL
         for (size_t j = 0; j < 4; j++) {
-            V_STORE(v + (0 + j) * v_stride + ch, t[0][j]);
-            V_STORE(v + (4 + j) * v_stride + ch, V_ADD(t[0][j], t[1][j]));
-            V_STORE(v + (8 + j) * v_stride + ch, V_SUB(t[0][j], t[1][j]));
-            V_STORE(v + (12 + j) * v_stride + ch, V_NEG(t[1][j]));
+            V_STORE(v + (0 + j) * v_stride + ch, t0[j]);
+            V_STORE(v + (4 + j) * v_stride + ch, V_ADD(t0[j], t1[j]));
+            V_STORE(v + (8 + j) * v_stride + ch, V_SUB(t0[j], t1[j]));
+            V_STORE(v + (12 + j) * v_stride + ch, V_NEG(t1[j]));
         }
     }
     nl_wino23_dyt_scalar(ch, c, dy, dy_row, dy_px, oh, ow, v, v_stride);
