@@ -460,6 +460,48 @@ static void check_norm(const nl_kernel_set *ks) {
     if (!bad) CHECK(1);
 }
 
+/* ---------------------------------------------------------------- Winograd transforms
+ * Each set's wino23_{in,out,dyt} bit for bit against the scalar reference: channel counts
+ * around the vector widths (tails), padded strides, partial output tiles (oh, ow < 2). */
+static void check_wino(const nl_kernel_set *ks) {
+    int bad = 0;
+    for (int iter = 0; iter < 40 && !bad; iter++) {
+        size_t c = pick(1, 40), px = c + pick(0, 5), row = 4 * px + pick(0, 9), vs = c + pick(0, 7);
+        size_t oh = pick(1, 2), ow = pick(1, 2);
+        float *x = malloc(sizeof(float) * 4 * row), *v1 = malloc(sizeof(float) * 16 * vs),
+              *v2 = malloc(sizeof(float) * 16 * vs), *y1 = malloc(sizeof(float) * 2 * row),
+              *y2 = malloc(sizeof(float) * 2 * row);
+        fill(x, 4 * row);
+        fill(v1, 16 * vs);
+        memcpy(v2, v1, sizeof(float) * 16 * vs);
+        fill(y1, 2 * row);
+        memcpy(y2, y1, sizeof(float) * 2 * row);
+        /* in: pixel stride c (the kernels' contract), rows at `row` */
+        nl_f32_wino23_in__scalar(c, x, row, v1, vs);
+        ks->wino_in(c, x, row, v2, vs);
+        int ok_in = !memcmp(v1, v2, sizeof(float) * 16 * vs);
+        /* out: m = v1, partial tiles; the floats not written must stay */
+        nl_f32_wino23_out__scalar(c, v1, vs, y1, row, oh, ow);
+        ks->wino_out(c, v1, vs, y2, row, oh, ow);
+        int ok_out = !memcmp(y1, y2, sizeof(float) * 2 * row);
+        /* dyt: pixel stride px >= c */
+        nl_f32_wino23_dyt__scalar(c, x, row, px, oh, ow, v1, vs);
+        ks->wino_dyt(c, x, row, px, oh, ow, v2, vs);
+        int ok_dyt = !memcmp(v1, v2, sizeof(float) * 16 * vs);
+        if (!(ok_in && ok_out && ok_dyt)) {
+            bad = 1;
+            CHECK_MSG(0, "wino23 [%s] c=%zu oh=%zu ow=%zu: in %s, out %s, dyt %s", ks->isa, c, oh, ow,
+                      ok_in ? "ok" : "DIFFERS", ok_out ? "ok" : "DIFFERS", ok_dyt ? "ok" : "DIFFERS");
+        }
+        free(x);
+        free(v1);
+        free(v2);
+        free(y1);
+        free(y2);
+    }
+    if (!bad) CHECK(1);
+}
+
 /* ---------------------------------------------------------------- max pool */
 
 static void check_maxpool(const nl_kernel_set *ks) {
@@ -576,6 +618,7 @@ int main(int argc, char **argv) {
         check_igemm_ukernel(ks->igemm_wide.name, ks->igemm_wide.fn, ks->igemm_wide.mr, ks->igemm_wide.nr);
         check_wgrad_ukernel(ks->wgrad_narrow.name, ks->wgrad_narrow.fn, ks->wgrad_narrow.mr, ks->wgrad_narrow.nr);
         check_wgrad_ukernel(ks->wgrad_wide.name, ks->wgrad_wide.fn, ks->wgrad_wide.mr, ks->wgrad_wide.nr);
+        check_wino(ks);
         check_conv(ks);
         check_norm(ks);
         check_maxpool(ks);
