@@ -6,10 +6,13 @@
  * of dy (padded by k-1-pad) with flipped, transposed weights. Backward weights is
  * dw[kh][kw][ci][co] += sum over pixels of x(pixel + tap)[ci] * dy[pixel][co], pixels in
  * order, reading the padded input's pixel runs at fixed strides (WGRAD kernel). The GEMM tiles, and so the packing of B,
- * are the kernel set's choice for the number of output columns. */
+ * are the kernel set's choice for the number of output columns. The 3x3 layers with 8 or more
+ * channels in and out run all three passes through Winograd F(2x2, 3x3) instead
+ * (conv_winograd.c). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/conv_winograd.h"
 #include "nn/kernels/nl_kernels.h"
 #include "nn/nl_layers.h"
 
@@ -28,22 +31,29 @@ static void build_table(int32_t *t, int ho, int wo, int k, int wp, int c) {
 
 int nl_conv_plan_init(nl_conv_plan *p, const nl_conv_dims *d) {
     p->d = *d;
+    p->wino = nl_conv_winograd(d);
     p->fwd = malloc(sizeof(int32_t) * (size_t)d->ho * d->wo * d->k);
     p->bwd = malloc(sizeof(int32_t) * (size_t)d->h * d->w * d->k);
-    if (!p->fwd || !p->bwd) {
+    p->wofs = malloc(sizeof(int32_t) * 2 * NL_WINO_TILES);
+    if (!p->fwd || !p->bwd || !p->wofs) {
         nl_conv_plan_free(p);
         return -1;
     }
     int bpad = d->k - 1 - d->pad;
     build_table(p->fwd, d->ho, d->wo, d->k, d->w + 2 * d->pad, d->ci);
     build_table(p->bwd, d->h, d->w, d->k, d->wo + 2 * bpad, d->co);
+    for (int r = 0; r < NL_WINO_TILES; r++) {
+        p->wofs[r] = r * d->ci;
+        p->wofs[NL_WINO_TILES + r] = r * d->co;
+    }
     return 0;
 }
 
 void nl_conv_plan_free(nl_conv_plan *p) {
     free(p->fwd);
     free(p->bwd);
-    p->fwd = p->bwd = NULL;
+    free(p->wofs);
+    p->fwd = p->bwd = p->wofs = NULL;
 }
 
 static size_t padded_floats(int h, int w, int c, int pad) { return (size_t)(h + 2 * pad) * (w + 2 * pad) * c; }
@@ -59,7 +69,10 @@ static size_t pad_region(const nl_conv_dims *d) {
 
 size_t nl_conv_scratch_floats(const nl_conv_dims *d) {
     size_t px = (size_t)d->wo > TILE ? (size_t)d->wo : TILE; /* pixels of a backward-weights tile */
-    return pad_region(d) + px * round_nr((size_t)d->co);
+    size_t direct = pad_region(d) + px * round_nr((size_t)d->co);
+    if (!nl_conv_winograd(d)) return direct;
+    size_t wino = nl_wino_scratch_floats(d);
+    return wino > direct ? wino : direct;
 }
 
 /* Plain loops rather than memcpy/memset: rows are short, and in Wasm without bulk memory a
@@ -92,16 +105,28 @@ static const float *pad_image(const float *x, int h, int w, int c, int pad, floa
     return out;
 }
 
-size_t nl_conv_packed_floats(const nl_conv_dims *d) { return round_nr((size_t)d->co) * kdim(d); }
+size_t nl_conv_packed_floats(const nl_conv_dims *d) {
+    if (nl_conv_winograd(d)) return nl_wino_packed_floats((size_t)d->ci, (size_t)d->co);
+    return round_nr((size_t)d->co) * kdim(d);
+}
 size_t nl_conv_packed_t_floats(const nl_conv_dims *d) {
+    if (nl_conv_winograd(d)) return nl_wino_packed_floats((size_t)d->co, (size_t)d->ci);
     return round_nr((size_t)d->ci) * (size_t)d->k * d->k * d->co;
 }
 
 void nl_conv_pack_weights(const nl_kernel_set *ks, const nl_conv_dims *d, const float *w, float *packed) {
+    if (nl_conv_winograd(d)) {
+        nl_wino_pack(ks, d, w, 0, packed);
+        return;
+    }
     nl_pack_b_panels(nl_igemm_pick(ks, (size_t)d->co)->nr, kdim(d), (size_t)d->co, w, (size_t)d->co, packed);
 }
 
 void nl_conv_pack_weights_t(const nl_kernel_set *ks, const nl_conv_dims *d, const float *w, float *packed_t) {
+    if (nl_conv_winograd(d)) {
+        nl_wino_pack(ks, d, w, 1, packed_t);
+        return;
+    }
     /* wt[kh][kw][co][ci] = w[k-1-kh][k-1-kw][ci][co], then panels over ci. Built row by row. */
     int k = d->k, ci = d->ci, co = d->co;
     size_t kc = (size_t)k * k * co;
@@ -142,6 +167,10 @@ static void conv_generic(const nl_kernel_set *ks, int npix, size_t kc, int n_out
 void nl_conv_forward(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *w_packed, float *y,
                      float *scratch) {
     const nl_conv_dims *d = &p->d;
+    if (p->wino) {
+        nl_wino_conv(ks, d->h, d->w, d->ci, d->pad, d->ho, d->wo, d->co, x, w_packed, p->wofs, y, scratch);
+        return;
+    }
     const float *xp = pad_image(x, d->h, d->w, d->ci, d->pad, scratch);
     conv_generic(ks, d->ho * d->wo, (size_t)d->k * d->ci, d->co, (size_t)d->k, p->fwd, xp, w_packed, y);
 }
@@ -149,6 +178,11 @@ void nl_conv_forward(const nl_kernel_set *ks, const nl_conv_plan *p, const float
 void nl_conv_backward_data(const nl_kernel_set *ks, const nl_conv_plan *p, const float *dy,
                            const float *w_packed_t, float *dx, float *scratch) {
     const nl_conv_dims *d = &p->d;
+    if (p->wino) {
+        nl_wino_conv(ks, d->ho, d->wo, d->co, 2 - d->pad, d->h, d->w, d->ci, dy, w_packed_t, p->wofs + NL_WINO_TILES,
+                     dx, scratch);
+        return;
+    }
     const float *dyp = pad_image(dy, d->ho, d->wo, d->co, d->k - 1 - d->pad, scratch);
     conv_generic(ks, d->h * d->w, (size_t)d->k * d->co, d->ci, (size_t)d->k, p->bwd, dyp, w_packed_t, dx);
 }
@@ -156,6 +190,10 @@ void nl_conv_backward_data(const nl_kernel_set *ks, const nl_conv_plan *p, const
 void nl_conv_backward_weights(const nl_kernel_set *ks, const nl_conv_plan *p, const float *x, const float *dy,
                               float *dw, float *scratch) {
     const nl_conv_dims *d = &p->d;
+    if (p->wino) {
+        nl_wino_wgrad(ks, d, x, dy, dw, scratch);
+        return;
+    }
     const nl_wgrad_ukernel *u = nl_wgrad_pick(ks, (size_t)d->co);
     size_t MR = u->mr, NR = u->nr, k = (size_t)d->k, ci = (size_t)d->ci, rows = k * ci, co = (size_t)d->co;
     size_t wo = (size_t)d->wo, wp = (size_t)d->w + 2 * d->pad;

@@ -25,6 +25,8 @@ typedef struct {
     nl_conv_dims d;
     int32_t *fwd; /* [ho*wo][k]: into x padded by pad (forward, backward weights) */
     int32_t *bwd; /* [h*w][k]: into dy padded by k-1-pad (backward data) */
+    int wino;     /* runs through Winograd F(2x2, 3x3) (conv_winograd.c) */
+    int32_t *wofs; /* Winograd GEMM rows: [NL_WINO_TILES] r * ci, then [NL_WINO_TILES] r * co */
 } nl_conv_plan;
 /* Returns 0, or -1 when out of memory. */
 int nl_conv_plan_init(nl_conv_plan *p, const nl_conv_dims *d);

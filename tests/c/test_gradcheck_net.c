@@ -47,7 +47,11 @@ static void check_tensor(nl_net *net, int n, const uint8_t *labels, size_t off, 
         }
         double fd = (loss_along(net, n, labels, off, count, base, v, h) -
                      loss_along(net, n, labels, off, count, base, v, -h)) / (2.0 * h);
-        double tol = (dir == 0 ? 2e-2 : 3e-2) * gn + 2e-5;
+        /* direction 0 was 2e-2: "ln C1 beta" sat at 1.97e-2 of |g| with the direct convolutions
+         * and 2.05e-2 with Winograd (issue 16), the analytic gradient being the same to 6
+         * digits both ways; its finite difference is kink-limited (0.0257 at h = 1e-3 and 5e-3
+         * against 0.0262 at 2e-4, analytic 0.0268) */
+        double tol = (dir == 0 ? 2.5e-2 : 3e-2) * gn + 2e-5;
         CHECK_MSG(fabs(fd - gv) <= tol, "%s, direction %d: finite difference %.6g, analytic %.6g (|g| %.3g)", what,
                   dir, fd, gv, gn);
     }

@@ -7,9 +7,11 @@
  *   test_kernels        the scalar and wasmsimd sets (the Wasm kernels through SIMDe)
  *   test_kernels ISA    one native set (avx2, avx512) against scalar; exits 77 (CTest: skipped)
  *                       with the reason when this build or this CPU does not have it. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/conv_winograd.h"
 #include "nn/kernels/nl_kernels.h"
 #include "nn/nl_layers.h"
 #include "nn/nl_net.h"
@@ -114,8 +116,157 @@ static float xat(const float *x, int h, int w, int c, int iy, int ix, int ch) {
     return (iy < 0 || iy >= h || ix < 0 || ix >= w) ? 0.0f : x[((size_t)iy * w + ix) * c + ch];
 }
 
+/* Winograd F(2x2, 3x3) written from its definition (nl_kernels.h, conv_winograd.c), one tile
+ * and one channel at a time in the defining order: what nl_conv_* must match bit for bit on
+ * the layers it runs through Winograd (nl_conv_winograd). in[h][w][cin] zero-padded by pad,
+ * g(kh, kw, i, o) the kernel; out[ho][wo][cout]. */
+static void wino_tile_in(float d[4][4], float v[16]) {
+    float t[4][4];
+    for (int i = 0; i < 4; i++) {
+        t[i][0] = d[i][0] - d[i][2];
+        t[i][1] = d[i][1] + d[i][2];
+        t[i][2] = d[i][2] - d[i][1];
+        t[i][3] = d[i][1] - d[i][3];
+    }
+    for (int j = 0; j < 4; j++) {
+        v[j] = t[0][j] - t[2][j];
+        v[4 + j] = t[1][j] + t[2][j];
+        v[8 + j] = t[2][j] - t[1][j];
+        v[12 + j] = t[1][j] - t[3][j];
+    }
+}
+static void wino_kernel(float g[3][3], float u[16]) {
+    float q[4][3];
+    for (int j = 0; j < 3; j++) {
+        q[0][j] = g[0][j];
+        q[1][j] = ((g[0][j] + g[1][j]) + g[2][j]) * 0.5f;
+        q[2][j] = ((g[0][j] - g[1][j]) + g[2][j]) * 0.5f;
+        q[3][j] = g[2][j];
+    }
+    for (int i = 0; i < 4; i++) {
+        u[4 * i] = q[i][0];
+        u[4 * i + 1] = ((q[i][0] + q[i][1]) + q[i][2]) * 0.5f;
+        u[4 * i + 2] = ((q[i][0] - q[i][1]) + q[i][2]) * 0.5f;
+        u[4 * i + 3] = q[i][2];
+    }
+}
+/* flip: the backward-data kernel g(kh, kw, i, o) = wt[2-kh][2-kw][o][i] (wt: the layer's [3][3][ci][co],
+ * whose ci is this conv's cout) */
+static void wino_ref_conv(int h, int w, int cin, int pad, int cout, const float *in, const float *wt, int flip,
+                          float *out) {
+    int ho = h + 2 * pad - 2, wo = w + 2 * pad - 2;
+    float *u = malloc(sizeof(float) * 16 * cin * cout), *v = malloc(sizeof(float) * 16 * cin);
+    for (int i = 0; i < cin; i++)
+        for (int o = 0; o < cout; o++) {
+            float g[3][3];
+            for (int kh = 0; kh < 3; kh++)
+                for (int kw = 0; kw < 3; kw++)
+                    g[kh][kw] = flip ? wt[(((size_t)(2 - kh) * 3 + (2 - kw)) * cout + o) * cin + i]
+                                     : wt[(((size_t)kh * 3 + kw) * cin + i) * cout + o];
+            float ue[16];
+            wino_kernel(g, ue);
+            for (int e = 0; e < 16; e++) u[((size_t)e * cin + i) * cout + o] = ue[e];
+        }
+    for (int ty = 0; ty < ho; ty += 2)
+        for (int tx = 0; tx < wo; tx += 2) {
+            for (int i = 0; i < cin; i++) {
+                float d[4][4];
+                for (int a = 0; a < 4; a++)
+                    for (int b = 0; b < 4; b++) d[a][b] = xat(in, h, w, cin, ty + a - pad, tx + b - pad, i);
+                float ve[16];
+                wino_tile_in(d, ve);
+                for (int e = 0; e < 16; e++) v[(size_t)e * cin + i] = ve[e];
+            }
+            for (int o = 0; o < cout; o++) {
+                float m[16], s[2][4];
+                for (int e = 0; e < 16; e++) {
+                    float acc = 0.0f;
+                    for (int i = 0; i < cin; i++) acc = acc + v[(size_t)e * cin + i] * u[((size_t)e * cin + i) * cout + o];
+                    m[e] = acc;
+                }
+                for (int j = 0; j < 4; j++) {
+                    s[0][j] = (m[j] + m[4 + j]) + m[8 + j];
+                    s[1][j] = (m[4 + j] - m[8 + j]) - m[12 + j];
+                }
+                for (int a = 0; a < 2 && ty + a < ho; a++) {
+                    out[((size_t)(ty + a) * wo + tx) * cout + o] = (s[a][0] + s[a][1]) + s[a][2];
+                    if (tx + 1 < wo) out[((size_t)(ty + a) * wo + tx + 1) * cout + o] = (s[a][1] - s[a][2]) - s[a][3];
+                }
+            }
+        }
+    free(u);
+    free(v);
+}
+/* dw[3][3][ci][co] += G^T dU G, dU[e][i][o] = sum over tiles in order of V[e][i] (A dy A^T)[e][o] */
+static void wino_ref_wgrad(const nl_conv_dims *d, const float *x, const float *dy, float *dw) {
+    int ci = d->ci, co = d->co;
+    float *du = calloc((size_t)16 * ci * co, sizeof(float));
+    for (int ty = 0; ty < d->ho; ty += 2)
+        for (int tx = 0; tx < d->wo; tx += 2)
+            for (int i = 0; i < ci; i++) {
+                float dd[4][4], ve[16];
+                for (int a = 0; a < 4; a++)
+                    for (int b = 0; b < 4; b++) dd[a][b] = xat(x, d->h, d->w, ci, ty + a - d->pad, tx + b - d->pad, i);
+                wino_tile_in(dd, ve);
+                for (int o = 0; o < co; o++) {
+                    float t[2][4], me[16];
+                    for (int a = 0; a < 2; a++) {
+                        float g0 = xat(dy, d->ho, d->wo, co, ty + a, tx, o), g1 = xat(dy, d->ho, d->wo, co, ty + a, tx + 1, o);
+                        t[a][0] = g0;
+                        t[a][1] = g0 + g1;
+                        t[a][2] = g0 - g1;
+                        t[a][3] = -g1;
+                    }
+                    for (int j = 0; j < 4; j++) {
+                        me[j] = t[0][j];
+                        me[4 + j] = t[0][j] + t[1][j];
+                        me[8 + j] = t[0][j] - t[1][j];
+                        me[12 + j] = -t[1][j];
+                    }
+                    for (int e = 0; e < 16; e++) {
+                        float *acc = &du[((size_t)e * ci + i) * co + o];
+                        *acc = *acc + ve[e] * me[e];
+                    }
+                }
+            }
+    for (int i = 0; i < ci; i++)
+        for (int o = 0; o < co; o++) {
+            float r[3][4];
+            for (int j = 0; j < 4; j++) {
+                float u0 = du[((size_t)j * ci + i) * co + o], u1 = du[((size_t)(4 + j) * ci + i) * co + o];
+                float u2 = du[((size_t)(8 + j) * ci + i) * co + o], u3 = du[((size_t)(12 + j) * ci + i) * co + o];
+                float sm = (u1 + u2) * 0.5f;
+                r[0][j] = u0 + sm;
+                r[1][j] = (u1 - u2) * 0.5f;
+                r[2][j] = sm + u3;
+            }
+            for (int a = 0; a < 3; a++) {
+                float sm = (r[a][1] + r[a][2]) * 0.5f;
+                float *o0 = &dw[(((size_t)a * 3 + 0) * ci + i) * co + o], *o1 = o0 + (size_t)ci * co, *o2 = o1 + (size_t)ci * co;
+                *o0 = *o0 + (r[a][0] + sm);
+                *o1 = *o1 + (r[a][1] - r[a][2]) * 0.5f;
+                *o2 = *o2 + (sm + r[a][3]);
+            }
+        }
+    free(du);
+}
+
+/* |a - b| within rel of the largest sum of |terms| of the tensor: Winograd mixes a tile's
+ * 16 inputs, so an element's rounding error scales with its neighbours' terms, not its own. */
+static int close_to(const float *a, const float *b, const float *mag, size_t n, double rel, double *worst) {
+    double top = 1e-30, err = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (mag[i] > top) top = mag[i];
+        double e = fabs((double)a[i] - b[i]);
+        if (e > err) err = e;
+    }
+    if (err / top > *worst) *worst = err / top;
+    return err <= rel * top;
+}
+
 static void check_conv(const nl_kernel_set *ks) {
-    int bad = 0;
+    int bad = 0, n_wino = 0;
+    double wino_worst[3] = {0, 0, 0}; /* largest |winograd - direct| / sum |terms|: y, dx, dw */
     for (int iter = 0; iter < 24 && !bad; iter++) {
         nl_conv_dims d;
         d.k = iter % 3 == 2 ? 1 : 3;
@@ -142,38 +293,55 @@ static void check_conv(const nl_kernel_set *ks) {
         fill(dw1, nw);
         memcpy(dw2, dw1, sizeof(float) * nw);
         int k = d.k;
+        /* mags: the sums of |term| (tolerances of the Winograd comparison); dw0: dw's fill */
+        float *ym = malloc(sizeof(float) * ny), *dxm = malloc(sizeof(float) * nx), *dwm = malloc(sizeof(float) * nw);
+        float *dw0 = malloc(sizeof(float) * nw);
+        memcpy(dw0, dw1, sizeof(float) * nw);
         for (int oy = 0; oy < d.ho; oy++)
             for (int ox = 0; ox < d.wo; ox++)
                 for (int o = 0; o < d.co; o++) {
-                    float acc = 0.0f;
+                    float acc = 0.0f, mag = 0.0f;
                     for (int kh = 0; kh < k; kh++)
                         for (int kw = 0; kw < k; kw++)
-                            for (int c = 0; c < d.ci; c++)
-                                acc = acc + xat(x, d.h, d.w, d.ci, oy + kh - d.pad, ox + kw - d.pad, c) *
-                                                wt[(((size_t)kh * k + kw) * d.ci + c) * d.co + o];
+                            for (int c = 0; c < d.ci; c++) {
+                                float t = xat(x, d.h, d.w, d.ci, oy + kh - d.pad, ox + kw - d.pad, c) *
+                                          wt[(((size_t)kh * k + kw) * d.ci + c) * d.co + o];
+                                acc = acc + t;
+                                mag += fabsf(t);
+                            }
                     y1[((size_t)oy * d.wo + ox) * d.co + o] = acc;
+                    ym[((size_t)oy * d.wo + ox) * d.co + o] = mag;
                 }
         int bp = k - 1 - d.pad;
         for (int iy = 0; iy < d.h; iy++)
             for (int ix = 0; ix < d.w; ix++)
                 for (int c = 0; c < d.ci; c++) {
-                    float acc = 0.0f;
+                    float acc = 0.0f, mag = 0.0f;
                     for (int kh = 0; kh < k; kh++)
                         for (int kw = 0; kw < k; kw++)
-                            for (int o = 0; o < d.co; o++)
-                                acc = acc + xat(dy, d.ho, d.wo, d.co, iy + kh - bp, ix + kw - bp, o) *
-                                                wt[(((size_t)(k - 1 - kh) * k + (k - 1 - kw)) * d.ci + c) * d.co + o];
+                            for (int o = 0; o < d.co; o++) {
+                                float t = xat(dy, d.ho, d.wo, d.co, iy + kh - bp, ix + kw - bp, o) *
+                                          wt[(((size_t)(k - 1 - kh) * k + (k - 1 - kw)) * d.ci + c) * d.co + o];
+                                acc = acc + t;
+                                mag += fabsf(t);
+                            }
                     dx1[((size_t)iy * d.w + ix) * d.ci + c] = acc;
+                    dxm[((size_t)iy * d.w + ix) * d.ci + c] = mag;
                 }
         for (int kh = 0; kh < k; kh++)
             for (int kw = 0; kw < k; kw++)
                 for (int c = 0; c < d.ci; c++)
                     for (int o = 0; o < d.co; o++) {
-                        float *acc = &dw1[(((size_t)kh * k + kw) * d.ci + c) * d.co + o];
+                        size_t at = (((size_t)kh * k + kw) * d.ci + c) * d.co + o;
+                        float *acc = &dw1[at];
+                        dwm[at] = fabsf(*acc);
                         for (int oy = 0; oy < d.ho; oy++)
-                            for (int ox = 0; ox < d.wo; ox++)
-                                *acc = *acc + xat(x, d.h, d.w, d.ci, oy + kh - d.pad, ox + kw - d.pad, c) *
-                                                  dy[((size_t)oy * d.wo + ox) * d.co + o];
+                            for (int ox = 0; ox < d.wo; ox++) {
+                                float t = xat(x, d.h, d.w, d.ci, oy + kh - d.pad, ox + kw - d.pad, c) *
+                                          dy[((size_t)oy * d.wo + ox) * d.co + o];
+                                *acc = *acc + t;
+                                dwm[at] += fabsf(t);
+                            }
                     }
         nl_conv_pack_weights(ks, &d, wt, pk);
         nl_conv_pack_weights_t(ks, &d, wt, pkt);
@@ -181,14 +349,40 @@ static void check_conv(const nl_kernel_set *ks) {
         nl_conv_backward_data(ks, &plan, dy, pkt, dx2, scratch);
         nl_conv_backward_weights(ks, &plan, x, dy, dw2, scratch);
         nl_conv_plan_free(&plan);
-        int ok_y = !memcmp(y1, y2, sizeof(float) * ny), ok_dx = !memcmp(dx1, dx2, sizeof(float) * nx),
+        int ok_y, ok_dx, ok_dw, wino = nl_conv_winograd(&d);
+        if (!wino) { /* direct: the plain loops' bits */
+            ok_y = !memcmp(y1, y2, sizeof(float) * ny);
+            ok_dx = !memcmp(dx1, dx2, sizeof(float) * nx);
             ok_dw = !memcmp(dw1, dw2, sizeof(float) * nw);
+        } else { /* Winograd: the bits of its definition, values near the plain loops' */
+            float *y3 = malloc(sizeof(float) * ny), *dx3 = malloc(sizeof(float) * nx);
+            wino_ref_conv(d.h, d.w, d.ci, d.pad, d.co, x, wt, 0, y3);
+            wino_ref_conv(d.ho, d.wo, d.co, 2 - d.pad, d.ci, dy, wt, 1, dx3);
+            wino_ref_wgrad(&d, x, dy, dw0);
+            /* measured worst (printed below): a few 1e-7 of the largest sum of |terms|; a tiling
+             * or transform mistake is off by O(1) */
+            const double rel = 1e-5;
+            int by = !memcmp(y3, y2, sizeof(float) * ny), bdx = !memcmp(dx3, dx2, sizeof(float) * nx),
+                bdw = !memcmp(dw0, dw2, sizeof(float) * nw);
+            int cy = close_to(y2, y1, ym, ny, rel, &wino_worst[0]), cdx = close_to(dx2, dx1, dxm, nx, rel, &wino_worst[1]),
+                cdw = close_to(dw2, dw1, dwm, nw, rel, &wino_worst[2]);
+            ok_y = by && cy;
+            ok_dx = bdx && cdx;
+            ok_dw = bdw && cdw;
+            free(y3);
+            free(dx3);
+        }
         if (!(ok_y && ok_dx && ok_dw)) {
             bad = 1;
-            CHECK_MSG(0, "conv[%s] %dx%dx%d -> %d, k=%d pad=%d: forward %s, backward data %s, weights %s", ks->isa,
-                      d.h, d.w, d.ci, d.co, k, d.pad, ok_y ? "ok" : "DIFFERS", ok_dx ? "ok" : "DIFFERS",
-                      ok_dw ? "ok" : "DIFFERS");
+            CHECK_MSG(0, "conv[%s] %dx%dx%d -> %d, k=%d pad=%d%s: forward %s, backward data %s, weights %s", ks->isa,
+                      d.h, d.w, d.ci, d.co, k, d.pad, wino ? " (Winograd)" : "", ok_y ? "ok" : "DIFFERS",
+                      ok_dx ? "ok" : "DIFFERS", ok_dw ? "ok" : "DIFFERS");
         }
+        n_wino += wino;
+        free(ym);
+        free(dxm);
+        free(dwm);
+        free(dw0);
         free(x);
         free(wt);
         free(dy);
@@ -202,6 +396,8 @@ static void check_conv(const nl_kernel_set *ks) {
         free(pkt);
         free(scratch);
     }
+    printf("  conv[%s]: %d of 24 shapes through Winograd; worst max |winograd - direct| / max sum |terms|: y %.2g, dx %.2g, "
+           "dw %.2g\n", ks->isa, n_wino, wino_worst[0], wino_worst[1], wino_worst[2]);
     if (!bad) CHECK(1);
 }
 
@@ -260,6 +456,48 @@ static void check_norm(const nl_kernel_set *ks) {
         free(o2);
         free(g1);
         free(g2);
+    }
+    if (!bad) CHECK(1);
+}
+
+/* ---------------------------------------------------------------- Winograd transforms
+ * Each set's wino23_{in,out,dyt} bit for bit against the scalar reference: channel counts
+ * around the vector widths (tails), padded strides, partial output tiles (oh, ow < 2). */
+static void check_wino(const nl_kernel_set *ks) {
+    int bad = 0;
+    for (int iter = 0; iter < 40 && !bad; iter++) {
+        size_t c = pick(1, 40), px = c + pick(0, 5), row = 4 * px + pick(0, 9), vs = c + pick(0, 7);
+        size_t oh = pick(1, 2), ow = pick(1, 2);
+        float *x = malloc(sizeof(float) * 4 * row), *v1 = malloc(sizeof(float) * 16 * vs),
+              *v2 = malloc(sizeof(float) * 16 * vs), *y1 = malloc(sizeof(float) * 2 * row),
+              *y2 = malloc(sizeof(float) * 2 * row);
+        fill(x, 4 * row);
+        fill(v1, 16 * vs);
+        memcpy(v2, v1, sizeof(float) * 16 * vs);
+        fill(y1, 2 * row);
+        memcpy(y2, y1, sizeof(float) * 2 * row);
+        /* in: pixel stride c (the kernels' contract), rows at `row` */
+        nl_f32_wino23_in__scalar(c, x, row, v1, vs);
+        ks->wino_in(c, x, row, v2, vs);
+        int ok_in = !memcmp(v1, v2, sizeof(float) * 16 * vs);
+        /* out: m = v1, partial tiles; the floats not written must stay */
+        nl_f32_wino23_out__scalar(c, v1, vs, y1, row, oh, ow);
+        ks->wino_out(c, v1, vs, y2, row, oh, ow);
+        int ok_out = !memcmp(y1, y2, sizeof(float) * 2 * row);
+        /* dyt: pixel stride px >= c */
+        nl_f32_wino23_dyt__scalar(c, x, row, px, oh, ow, v1, vs);
+        ks->wino_dyt(c, x, row, px, oh, ow, v2, vs);
+        int ok_dyt = !memcmp(v1, v2, sizeof(float) * 16 * vs);
+        if (!(ok_in && ok_out && ok_dyt)) {
+            bad = 1;
+            CHECK_MSG(0, "wino23 [%s] c=%zu oh=%zu ow=%zu: in %s, out %s, dyt %s", ks->isa, c, oh, ow,
+                      ok_in ? "ok" : "DIFFERS", ok_out ? "ok" : "DIFFERS", ok_dyt ? "ok" : "DIFFERS");
+        }
+        free(x);
+        free(v1);
+        free(v2);
+        free(y1);
+        free(y2);
     }
     if (!bad) CHECK(1);
 }
@@ -380,6 +618,7 @@ int main(int argc, char **argv) {
         check_igemm_ukernel(ks->igemm_wide.name, ks->igemm_wide.fn, ks->igemm_wide.mr, ks->igemm_wide.nr);
         check_wgrad_ukernel(ks->wgrad_narrow.name, ks->wgrad_narrow.fn, ks->wgrad_narrow.mr, ks->wgrad_narrow.nr);
         check_wgrad_ukernel(ks->wgrad_wide.name, ks->wgrad_wide.fn, ks->wgrad_wide.mr, ks->wgrad_wide.nr);
+        check_wino(ks);
         check_conv(ks);
         check_norm(ks);
         check_maxpool(ks);

@@ -8,15 +8,16 @@
 #define UKERNEL(kind, mr, nr, isa) {mr, nr, nl_f32_##kind##_##mr##x##nr##__##isa, "f32_" #kind "_" #mr "x" #nr "__" #isa}
 #define NORM_KERNELS(isa) nl_f32_chansum__##isa, nl_f32_normrelu__##isa, nl_f32_normrelu_bwd__##isa, nl_f32_norm_dx__##isa
 #define POOL_KERNELS(isa) nl_f32_maxpool__##isa, nl_f32_maxpool_bwd__##isa
+#define WINO_KERNELS(isa) nl_f32_wino23_in__##isa, nl_f32_wino23_out__##isa, nl_f32_wino23_dyt__##isa
 
-/* fields: isa, igemm narrow and wide, wgrad narrow and wide, the norm kernels, the pool kernels */
+/* fields: isa, igemm narrow and wide, wgrad narrow and wide, the norm, pool and Winograd kernels */
 static const nl_kernel_set set_scalar = {"scalar", UKERNEL(igemm, 4, 8, scalar), UKERNEL(igemm, 4, 8, scalar),
                                          UKERNEL(wgrad, 4, 8, scalar), UKERNEL(wgrad, 4, 8, scalar),
-                                         NORM_KERNELS(scalar), POOL_KERNELS(scalar)};
+                                         NORM_KERNELS(scalar), POOL_KERNELS(scalar), WINO_KERNELS(scalar)};
 
 static const nl_kernel_set set_wasmsimd = {"wasmsimd", UKERNEL(igemm, 4, 8, wasmsimd), UKERNEL(igemm, 2, 16, wasmsimd),
                                            UKERNEL(wgrad, 4, 8, wasmsimd), UKERNEL(wgrad, 2, 16, wasmsimd),
-                                           NORM_KERNELS(wasmsimd), POOL_KERNELS(wasmsimd)};
+                                           NORM_KERNELS(wasmsimd), POOL_KERNELS(wasmsimd), WINO_KERNELS(wasmsimd)};
 
 #if defined(NL_AVX2_KERNELS)
 #define NL_HAVE_AVX2 1
@@ -25,7 +26,7 @@ static const nl_kernel_set set_wasmsimd = {"wasmsimd", UKERNEL(igemm, 4, 8, wasm
  * 128-bit kernel is enough. */
 static const nl_kernel_set set_avx2 = {"avx2", UKERNEL(igemm, 12, 8, avx2), UKERNEL(igemm, 12, 8, avx2),
                                        UKERNEL(wgrad, 12, 8, avx2), UKERNEL(wgrad, 12, 8, avx2),
-                                       NORM_KERNELS(avx2), POOL_KERNELS(wasmsimd)};
+                                       NORM_KERNELS(avx2), POOL_KERNELS(wasmsimd), WINO_KERNELS(avx2)};
 #endif
 
 #if defined(NL_AVX512_KERNELS)
@@ -37,7 +38,7 @@ static const nl_kernel_set set_avx2 = {"avx2", UKERNEL(igemm, 12, 8, avx2), UKER
  * operations are split in halves). */
 static const nl_kernel_set set_avx512 = {"avx512", UKERNEL(igemm, 12, 8, avx512), UKERNEL(igemm, 12, 16, avx512),
                                          UKERNEL(wgrad, 16, 8, avx512), UKERNEL(wgrad, 16, 16, avx512),
-                                         NORM_KERNELS(avx512), POOL_KERNELS(wasmsimd)};
+                                         NORM_KERNELS(avx512), POOL_KERNELS(wasmsimd), WINO_KERNELS(avx512)};
 #endif
 
 /* CPU features (cpuid and the OS's saved register state, as libgcc checks them) */

@@ -132,6 +132,37 @@ void nl_f32_maxpool__wasmsimd(size_t h, size_t w, size_t c, const float *x, floa
 void nl_f32_maxpool_bwd__scalar(size_t h, size_t w, size_t c, const float *dy, const uint8_t *arg, float *dx);
 void nl_f32_maxpool_bwd__wasmsimd(size_t h, size_t w, size_t c, const float *dy, const uint8_t *arg, float *dx);
 
+/* ---------------------------------------------------------------- Winograd F(2x2, 3x3)
+ * Transforms of the stride-1 3x3 convolutions (conv_winograd.c), on NHWC pixels; lanes are
+ * channels, so each channel gets the scalar reference's (f32_wino23_scalar.h) exact sequence
+ * of float adds and subtractions (B and A hold only 0 and +-1: no multiplies). A tile is 4x4
+ * input pixels for 2x2 outputs; its 16 transformed values e = 4 * i + j (row i, column j) are
+ * c floats each, at v + e * v_stride (or m + e * m_stride).
+ *   in:  d[i][j] = the c floats at x + i * x_row + j * c; v = B^T d B, along each row first,
+ *        t[i][.] = (d0 - d2, d1 + d2, d2 - d1, d1 - d3) of (d0..d3) = d[i][0..3], then the
+ *        same combination of t[0..3][j] down each column.
+ *   out: y = A^T m A, down each column first, s[.][j] = ((m0 + m1) + m2, (m1 - m2) - m3) of
+ *        (m0..m3) = m[0..3][j], then the same along each row s[i][0..3]; y[i][j] at
+ *        y + i * y_row + j * c, only for i < oh, j < ow.
+ *   dyt: (weight gradient) g[i][j] = the c floats at dy + i * dy_row + j * dy_px for i < oh,
+ *        j < ow, else 0; v = A g A^T, along each row first, (g0, g0 + g1, g0 - g1, -g1) of
+ *        (g0, g1) = g[i][0..1], then the same down each column. */
+typedef void (*nl_wino_in_fn)(size_t c, const float *x, size_t x_row, float *v, size_t v_stride);
+typedef void (*nl_wino_out_fn)(size_t c, const float *m, size_t m_stride, float *y, size_t y_row, size_t oh,
+                               size_t ow);
+typedef void (*nl_wino_dyt_fn)(size_t c, const float *dy, size_t dy_row, size_t dy_px, size_t oh, size_t ow, float *v,
+                               size_t v_stride);
+#define NL_DECLARE_WINO(isa)                                                                                      \
+    void nl_f32_wino23_in__##isa(size_t c, const float *x, size_t x_row, float *v, size_t v_stride);            \
+    void nl_f32_wino23_out__##isa(size_t c, const float *m, size_t m_stride, float *y, size_t y_row, size_t oh, \
+                                  size_t ow);                                                                   \
+    void nl_f32_wino23_dyt__##isa(size_t c, const float *dy, size_t dy_row, size_t dy_px, size_t oh, size_t ow, float *v,     \
+                                  size_t v_stride)
+NL_DECLARE_WINO(scalar);
+NL_DECLARE_WINO(wasmsimd);
+NL_DECLARE_WINO(avx2);
+NL_DECLARE_WINO(avx512);
+
 /* ---------------------------------------------------------------- kernel sets */
 typedef struct nl_kernel_set {
     const char *isa;
@@ -144,6 +175,9 @@ typedef struct nl_kernel_set {
     nl_norm_dx_fn norm_dx;
     nl_maxpool_fn maxpool;
     nl_maxpool_bwd_fn maxpool_bwd;
+    nl_wino_in_fn wino_in;
+    nl_wino_out_fn wino_out;
+    nl_wino_dyt_fn wino_dyt;
 } nl_kernel_set;
 
 /* The set the layers use now (the best available one unless changed). */
