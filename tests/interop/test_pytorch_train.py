@@ -198,7 +198,13 @@ def agreement(cli, tmp, data, results):
         ("ln, reference preset, step schedule, no norm decay", ["--norm", "ln", "--preset", "reference", "--schedule",
                                                                 "step", "--step-epochs", "1", "--no-norm-decay"]),
     ]
+    # the plain network (conv -> norm -> ReLU, plain convs): the tolerances below were measured on it.
+    # With the tuned defaults (ReLU -> norm + weight standardisation, issue 15) the engines drift
+    # further apart within one epoch (train loss 0.005 without augmentation, 0.04 with it, measured
+    # 2026-11-30) and that is not yet explained: not claimed here.
+    plain = ["--order", "norm_relu", "--no-weight-std"]
     for k, (what, opts) in enumerate(cases):
+        opts = [*opts, *plain]
         tag = "".join(c for c in what if c.isalnum())[:12]
         # the .tar.gz, and once the folder holding cifar-10-batches-bin/ (both readers take both)
         src = os.path.dirname(data) if k == 1 else data

@@ -80,7 +80,7 @@ test('configurations: the engine\'s JSON <-> the page\'s run objects', () => {
   const r = rawFromConfig(FULL, DEFS);
   assert.equal(r.norm, 'gn');
   assert.equal(r.seed, '4000000000');
-  assert.equal(r.maxLr, '0.1');
+  assert.equal(r.maxLr, String(FULL.max_lr));
 });
 
 test('numbers: scientific notation, signs, decimal commas and junk', () => {
@@ -246,33 +246,43 @@ test('quick mode: the training fraction is a setting of the form, the configurat
 });
 
 test('model levers: order, weight standardisation and zero-init skips in the form, the configuration and the URL', () => {
-  // from the engine's table: an enum and two toggles, off by default
+  // from the engine's table: an enum and two toggles; the tuned defaults (issue 15) are
+  // ReLU -> norm and weight standardisation for every norm, zero-init skips off
   assert.deepEqual(FIELD_BY_KEY.order.options, ['norm_relu', 'relu_norm']);
   assert.equal(FIELD_BY_KEY.weightStd.type, 'bool');
   assert.equal(FIELD_BY_KEY.zeroInitSkip.type, 'bool');
-  assert.equal(DEFS.order, 'norm_relu');
-  assert.equal(DEFS.weightStd, false);
+  assert.equal(DEFS.order, 'relu_norm');
+  assert.equal(DEFS.weightStd, true);
   assert.equal(DEFS.zeroInitSkip, false);
   assert.match(FIELD_BY_KEY.weightStd.help, /sqrt\(var \+ 1e-5\)/);
-  // on: they reach the configuration and the run's model
-  const raw = { ...DEFS, norm: 'gn', order: 'relu_norm', weightStd: true, zeroInitSkip: true };
+  // away from the defaults: they reach the configuration and the run's model
+  const GN = defaults({ threads: 4 }, 'gn');
+  const plain = validate({ ...GN, order: 'norm_relu', weightStd: false }, { maxThreads: 4 });
+  assert.equal(plain.ok, true, JSON.stringify(plain.errors));
+  assert.equal(toConfig(plain.values).order, 'norm_relu');
+  assert.equal(toConfig(plain.values).weight_std, false);
+  assert.deepEqual(toApi(plain.values).model, { norm: 'gn', order: 'norm_relu', weightStd: false });
+  const raw = { ...GN, order: 'relu_norm', weightStd: true, zeroInitSkip: true };
   const v = validate(raw, { maxThreads: 4 });
   assert.equal(v.ok, true, JSON.stringify(v.errors));
-  const c = toConfig(v.values);
-  assert.equal(c.order, 'relu_norm');
-  assert.equal(c.weight_std, true);
+  const c = toConfig(v.values); // the levers at the norm's defaults are left to the engine
+  assert.equal(c.order, undefined);
+  assert.equal(c.weight_std, undefined);
   assert.equal(c.zero_init_skip, true);
-  assert.deepEqual(toApi(v.values).model, { norm: 'gn', order: 'relu_norm', weightStd: true, zeroInitSkip: true });
+  assert.deepEqual(toApi(v.values).model, { norm: 'gn', zeroInitSkip: true });
   // zero-init skips under norm -> ReLU: one message on that field, as the core says
   const bad = validate({ ...raw, order: 'norm_relu' }, { maxThreads: 4 });
   assert.equal(bad.ok, false);
   assert.deepEqual(Object.keys(bad.errors), ['zeroInitSkip']);
   assert.match(bad.errors.zeroInitSkip, /Needs order ReLU → norm/);
   assert.match(validate({ ...DEFS, order: 'relu' }).errors.order, /norm_relu, relu_norm/);
-  // URL: short names, round trip
-  const h = encodeHash(raw, DEFS);
-  assert.equal(h, 'norm=gn&order=relu_norm&ws=1&zskip=1');
-  assert.deepEqual({ ...DEFS, ...decodeHash(`#${h}`) }, raw);
+  // URL: short names, round trip (only what differs from the norm's defaults)
+  const h = encodeHash(raw, GN);
+  assert.equal(h, 'zskip=1');
+  assert.deepEqual({ ...GN, ...decodeHash(`#${h}`) }, raw);
+  const hp = encodeHash({ ...GN, order: 'norm_relu', weightStd: false }, GN);
+  assert.equal(hp, 'order=norm_relu&ws=0');
+  assert.deepEqual({ ...GN, ...decodeHash(`#${hp}`) }, { ...GN, order: 'norm_relu', weightStd: false });
   // a checkpoint's configuration (flat, or a run's view) fills the form
   const r = rawFromConfig({ ...FULL, order: 'relu_norm', weight_std: true, zero_init_skip: false }, DEFS);
   assert.equal(r.order, 'relu_norm');
