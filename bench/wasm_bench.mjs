@@ -1,6 +1,7 @@
 // Wasm training throughput on random data in memory (a measurement, not a test):
 //   node bench/wasm_bench.mjs [--variant st|mt] [--threads N] [--batch 128] [--steps 10]
 //                             [--norm bn|gn|ln] [--model reference|default] [--profile]
+//                             [--kernels auto|wasmsimd|wasmsimd_splat]
 // Prints one JSON line. gflops counts a training step as 3x the forward pass
 // (forward + two backward GEMMs), 2 FLOPs per multiply-add, MACs taken from the report.
 // --profile: then as many steps again with the core's per-layer, per-pass timers on,
@@ -19,11 +20,12 @@ const { values: opt } = parseArgs({
     norm: { type: 'string', default: 'bn' },
     model: { type: 'string', default: 'reference' },
     profile: { type: 'boolean', default: false },
+    kernels: { type: 'string', default: 'auto' }, // auto: the engine's set (wasmsimd in Node)
   },
 });
 const threads = Number(opt.threads);
 
-const nl = await NormLab.create({ variant: opt.variant, threads });
+const nl = await NormLab.create({ variant: opt.variant, threads, kernels: opt.kernels });
 try {
   const r = benchTrainer(nl, {
     config: { preset: opt.model, norm: opt.norm, batch: Number(opt.batch), threads },
@@ -32,7 +34,7 @@ try {
   });
   if (r.profile) console.log(formatProfile(r.profile, r.threads));
   console.log(JSON.stringify({
-    tool: 'normlab-wasm', variant: nl.variant, threads: r.threads, norm: opt.norm, model: opt.model, batch: r.batch,
+    tool: 'normlab-wasm', variant: nl.variant, kernels: nl.kernels, threads: r.threads, norm: opt.norm, model: opt.model, batch: r.batch,
     steps: Number(opt.steps), images_per_sec: r.images_per_sec, gflops: r.gflops, forward_macs: r.forward_macs,
     params: r.params,
   }));

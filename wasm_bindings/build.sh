@@ -43,7 +43,7 @@ EXPORTS=(malloc free nlw_abi_version nlw_last_error nlw_last_error_code
          nlw_trainer_config_json nlw_trainer_data_json nlw_trainer_val_images nlw_checkpoint_save nlw_model_report_json
          nlw_config_json nlw_config_schema_json
          nlw_safetensors_export nlw_trainer_from_safetensors nlw_trainer_model_json
-         nlw_profile_start nlw_profile_json)
+         nlw_profile_start nlw_profile_json nlw_kernels_select nlw_kernels_name)
 EXPORTED_FUNCTIONS="$(printf '_%s,' "${EXPORTS[@]}")"
 EXPORTED_FUNCTIONS="${EXPORTED_FUNCTIONS%,}"
 

@@ -25,7 +25,7 @@ const VARIANTS = {
   mt: { file: 'normlab-simd-mt', exportName: 'createNormLabSimdMt' },
 };
 
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 /** Bytes of tar handed to the core per call (one reusable Wasm buffer). */
 const STREAM_PIECE = 1 << 20;
 const IMAGE_BYTES = 3072;
@@ -186,6 +186,18 @@ export function configText(config) {
  * @property {{r:number,n:number,j:number,k:number,s:number,p:number}} rf receptive field after the layer
  */
 
+/**
+ * The kernel set for this JS engine. SpiderMonkey (Firefox) compiles a broadcast load per GEMM
+ * row and step (v128.load32_splat) into slow code, and runs the "splat" IGEMM tiles (four values
+ * per load, lanes broadcast by shuffles) ~1.6x faster; V8 (Chromium, Node) is ~10% faster with the
+ * broadcast loads (bench/README.md, "Firefox against Chromium").
+ * @returns {'wasmsimd'|'wasmsimd_splat'}
+ */
+export function engineKernels() {
+  const ua = typeof navigator !== 'undefined' && typeof navigator.userAgent === 'string' ? navigator.userAgent : '';
+  return /\bFirefox\//.test(ua) ? 'wasmsimd_splat' : 'wasmsimd';
+}
+
 export class NormLab {
   /**
    * Loads a Wasm variant.
@@ -194,6 +206,9 @@ export class NormLab {
    * @param {Variant|'auto'} [opts.variant] 'auto' (default): 'mt' when threads > 1 and shared memory works
    * @param {string|URL} [opts.baseUrl] folder holding the normlab-simd*.js/.wasm files
    * @param {Uint8Array|ArrayBuffer} [opts.wasmBinary] the .wasm bytes, if already at hand
+   * @param {'auto'|'wasmsimd'|'wasmsimd_splat'} [opts.kernels] the SIMD128 kernel set; 'auto'
+   *   (default): 'wasmsimd_splat' in Firefox (SpiderMonkey runs its convolution GEMM tiles ~1.6x faster),
+   *   else 'wasmsimd' (V8's fastest). Same results either way.
    * @returns {Promise<NormLab>}
    */
   static async create(opts = {}) {
@@ -223,6 +238,14 @@ export class NormLab {
     if (M._nlw_abi_version() !== ABI_VERSION) {
       throw new NormLabError(`Wasm ABI ${M._nlw_abi_version()} does not match normlab.js (${ABI_VERSION}): rebuild`);
     }
+    const kernels = !opts.kernels || opts.kernels === 'auto' ? engineKernels() : opts.kernels;
+    const p = M._malloc(64);
+    try {
+      M.stringToUTF8(String(kernels), p, 64);
+      if (M._nlw_kernels_select(p)) throw new NormLabError(M.UTF8ToString(M._nlw_last_error()));
+    } finally {
+      M._free(p);
+    }
     return new NormLab(M, variant, threads);
   }
 
@@ -233,6 +256,8 @@ export class NormLab {
     this.variant = variant;
     /** Default thread count of new trainers. */
     this.threads = threads;
+    /** The SIMD128 kernel set in use ('wasmsimd' or 'wasmsimd_splat'). */
+    this.kernels = M.UTF8ToString(M._nlw_kernels_name());
     this._scratch = M._malloc(SCRATCH_BYTES);
     /** @type {Set<Trainer>} */
     this._trainers = new Set();

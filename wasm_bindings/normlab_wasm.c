@@ -17,6 +17,7 @@
 #include "serialize/nl_checkpoint.h"
 #include "base/nl_buf.h"
 #include "base/nl_profile.h"
+#include "nn/kernels/nl_kernels.h"
 #include "serialize/nl_config.h"
 #include "serialize/nl_json.h"
 
@@ -516,6 +517,17 @@ NLW_EXPORT int nlw_trainer_model_json(nlw_trainer *h, const char **json) {
     nl_buf_str(&g_json, desc);
     return give_json(json);
 }
+
+/* ---- kernels ---- */
+
+NLW_EXPORT int nlw_kernels_select(const char *name) {
+    begin();
+    if (!name || nl_kernels_select(name))
+        return fail(NL_EINVAL, "unknown kernel set '%s' (available: %s)", name ? name : "", nl_kernels_available());
+    return NL_OK;
+}
+
+NLW_EXPORT const char *nlw_kernels_name(void) { return nl_kernels()->isa; }
 
 /* ---- profile ---- */
 

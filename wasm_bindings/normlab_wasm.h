@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NLW_ABI_VERSION 2
+#define NLW_ABI_VERSION 3
 
 /* nlw_trainer_train / nlw_trainer_progress write this many doubles: */
 #define NLW_PROGRESS_LEN 16
@@ -102,5 +102,11 @@ int nlw_trainer_model_json(nlw_trainer *h, const char **json);
  * Not while a trainer runs (calls come from the owning thread, so never). */
 int nlw_profile_start(int on);
 int nlw_profile_json(const char **json);
+
+/* The SIMD128 kernel set every trainer uses (core/nn/kernels/nl_kernels.h): "wasmsimd"
+ * (loadsplat GEMM tiles, V8's fastest) or "wasmsimd_splat" (SpiderMonkey's); the same bits
+ * either way. Select between steps only. nlw_kernels_name: the current one. */
+int nlw_kernels_select(const char *name);
+const char *nlw_kernels_name(void);
 
 #endif

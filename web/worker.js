@@ -72,7 +72,7 @@ async function init({ threads }) {
   }
   setSchema(nl.schema()); // the page's settings module speaks the engine's field names
   engine = {
-    variant: nl.variant, threads: nl.threads, isolated, note,
+    variant: nl.variant, threads: nl.threads, kernels: nl.kernels, isolated, note,
     safetensors: typeof api.Trainer?.prototype?.exportSafetensors === 'function',
     setEpochs: typeof api.Trainer?.prototype?.setEpochs === 'function', // Continue past a run's plan
   };

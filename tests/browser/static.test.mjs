@@ -62,6 +62,7 @@ async function expectIsolatedWithSample(page, { controlled = true } = {}) {
   assert.equal(await page.evaluate(() => !!navigator.serviceWorker.controller), controlled);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.engine), 'mt');
   assert.ok((await page.evaluate(() => window.normlab.state.engine.threads)) >= 2);
+  assert.equal(await page.evaluate(() => window.normlab.state.engine.kernels), 'wasmsimd'); // V8's set
   assert.equal(await page.isVisible('#banner-isolation'), false);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.datasetKind), 'sample');
   assert.equal(await page.evaluate(() => window.normlab.state.data.sample), true);

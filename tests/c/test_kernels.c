@@ -540,7 +540,7 @@ static void check_maxpool(const nl_kernel_set *ks) {
 
 /* ---------------------------------------------------------------- whole network */
 
-static const char *isas[3];
+static const char *isas[4];
 static int n_isas;
 
 static void check_net(const nl_model_desc *d, const char *what) {
@@ -608,6 +608,7 @@ int main(int argc, char **argv) {
         isas[n_isas++] = argv[1];
     } else {
         isas[n_isas++] = "wasmsimd";
+        isas[n_isas++] = "wasmsimd_splat";
     }
 
     for (int s = argc > 1; s < n_isas; s++) { /* scalar's own kernels: in the run without ISA */

@@ -13,12 +13,12 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WASM_DIR = process.env.NL_WASM_DIR || join(ROOT, 'build', 'wasm');
 
 /** Loads a variant, failing with the build command if it was not built. */
-export async function loadNormLab(variant, threads = 1) {
+export async function loadNormLab(variant, threads = 1, opts = {}) {
   const file = variant === 'mt' ? 'normlab-simd-mt.js' : 'normlab-simd.js';
   if (!existsSync(join(WASM_DIR, file))) {
     throw new Error(`${join(WASM_DIR, file)} is missing: run wasm_bindings/build.sh first`);
   }
-  return NormLab.create({ variant, threads });
+  return NormLab.create({ variant, threads, ...opts });
 }
 
 /** Path of the native tool (NL_BUILD_DIR or build/), failing with the build command if missing. */

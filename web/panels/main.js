@@ -75,6 +75,7 @@ function onEngineReady(engine) {
     b.className = 'badge warn';
     b.title = 'Single-threaded WebAssembly build';
   }
+  if (engine.kernels) b.title += ` (SIMD128 kernels: ${engine.kernels})`;
   if (engine.note) showBanner(engine.note);
   onFormChange({ keepHash: true });
   requestReport();

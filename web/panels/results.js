@@ -174,7 +174,7 @@ function exportMeta() {
     created: new Date().toISOString(),
     classNames: state.data ? state.data.classNames : null,
     dataset: state.data ? { name: state.data.name, train: state.data.info.train, test: state.data.info.test } : null,
-    engine: state.engine ? { variant: state.engine.variant, threads: state.engine.threads } : null,
+    engine: state.engine ? { variant: state.engine.variant, threads: state.engine.threads, kernels: state.engine.kernels } : null,
   };
 }
 
