@@ -83,6 +83,9 @@ nl_cifar nl_synth_random_cifar(int n_train, int n_test, uint64_t seed);
 char *nl_synth_read_text(const char *dir, const char *name);
 /* The default training settings (BN's, from the settings table). */
 void nl_synth_train_defaults(nl_train_config *c);
+/* The trainer's parameters followed by its BN running statistics (malloc'd; *n floats), and
+ * frees the trainer: what the bit-for-bit comparisons of a run compare. */
+float *nl_synth_take_weights(nl_trainer *t, size_t *n);
 int nl_synth_count_lines(const char *s);
 
 #endif

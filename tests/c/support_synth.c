@@ -294,6 +294,18 @@ int nl_synth_count_lines(const char *s) {
     return n;
 }
 
+float *nl_synth_take_weights(nl_trainer *t, size_t *n) {
+    const nl_model_layout *L = nl_trainer_layout(t);
+    *n = L->n_params + L->n_bn_state;
+    float *out = malloc(sizeof(float) * *n);
+    if (out) {
+        memcpy(out, nl_trainer_params(t), sizeof(float) * L->n_params);
+        memcpy(out + L->n_params, nl_trainer_bn_state(t), sizeof(float) * L->n_bn_state);
+    }
+    nl_trainer_free(t);
+    return out;
+}
+
 void nl_synth_train_defaults(nl_train_config *c) {
     nl_config cfg;
     nl_config_default(&cfg, NL_NORM_BN, NL_PRESET_DEFAULT);

@@ -140,13 +140,7 @@ static float *train_copy(const nl_config *c, const nl_cifar *data, int n, size_t
     nl_trainer *t = make(c, data);
     if (!t) return NULL;
     steps(t, n);
-    const nl_model_layout *L = nl_trainer_layout(t);
-    *count = L->n_params + L->n_bn_state;
-    float *out = malloc(sizeof(float) * *count);
-    memcpy(out, nl_trainer_params(t), sizeof(float) * L->n_params);
-    memcpy(out + L->n_params, nl_trainer_bn_state(t), sizeof(float) * L->n_bn_state);
-    nl_trainer_free(t);
-    return out;
+    return nl_synth_take_weights(t, count);
 }
 
 static void test_determinism(void) {

@@ -90,13 +90,7 @@ static float *train(const nl_model_desc *d, const nl_cifar *data, int batch, int
         done += (int)(p.global_step - before);
     }
     CHECK(done == steps);
-    const nl_model_layout *L = nl_trainer_layout(t);
-    *n = L->n_params + L->n_bn_state;
-    float *out = malloc(sizeof(float) * *n);
-    memcpy(out, nl_trainer_params(t), sizeof(float) * L->n_params);
-    memcpy(out + L->n_params, nl_trainer_bn_state(t), sizeof(float) * L->n_bn_state);
-    nl_trainer_free(t);
-    return out;
+    return nl_synth_take_weights(t, n);
 }
 
 /* every thread count 2..16 (all), or a spread of them */
