@@ -7,30 +7,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import {
-  artifactPath, inkPixels, launch, requireWasmBuild, startServer, watchErrors, writeDataset,
-} from './support.mjs';
+import { artifactPath, inkPixels, launch, openPlayground, startServer } from './support.mjs';
 
 let ds;
 let srv;
 let browser;
 let page;
 let errors;
+let env;
 
 before(async () => {
-  requireWasmBuild();
-  ds = writeDataset({ train: 256, test: 128, seed: 5 });
-  srv = await startServer(['--no-isolation', '--data', ds.tgz]);
-  browser = await launch({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
-  page = await browser.context.newPage();
-  errors = watchErrors(page);
+  env = await openPlayground({ train: 256, test: 128, seed: 5, serverArgs: ['--no-isolation'], launch: { serviceWorkers: 'block' } });
+  ({ ds, srv, browser, page, errors } = env);
 });
 
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  ds?.cleanup();
-});
+after(() => env?.close());
 
 test('not isolated: the single-threaded build, said visibly', async () => {
   await page.goto(`${srv.url}#norm=gn&groups=4&epochs=1&batch=32`);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ROOT, artifactPath, colourPixels, inkPixels, launch, requireWasmBuild, startServer, watchErrors, writeDataset,
+  artifactPath, colourPixels, inkPixels, openPlayground, requireWasmBuild, ROOT, writeDataset,
 } from './support.mjs';
 
 const CLI = process.env.NL_CLI || join(ROOT, 'build', 'normlab');
@@ -22,6 +22,7 @@ let srv;
 let browser;
 let page;
 let errors;
+let env;
 const files = {};
 
 const runs = () => page.evaluate(() => window.normlab.state.runs.map((r) => ({
@@ -52,15 +53,12 @@ before(async () => {
   writeFileSync(join(d, 'cut.safetensors'), st.subarray(0, st.length - 100));
   Object.assign(files, Object.fromEntries(['cli.jsonl', 'cli.safetensors', 'torch.jsonl', 'torch.safetensors', 'broken.jsonl',
     'cut.safetensors', 'gn.json'].map((f) => [f, join(d, f)])));
-  srv = await startServer(['--data', ds.tgz]);
-  browser = await launch({ viewport: { width: 1280, height: 900 } });
-  page = await browser.context.newPage();
-  errors = watchErrors(page);
+  env = await openPlayground({ ds, viewport: { width: 1280, height: 900 } });
+  ({ srv, browser, page, errors } = env);
 });
 
 after(async () => {
-  await browser?.close();
-  await srv?.stop();
+  await env?.close();
   ds?.cleanup();
 });
 

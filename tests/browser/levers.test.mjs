@@ -5,28 +5,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { launch, requireWasmBuild, startServer, watchErrors, writeDataset } from './support.mjs';
+import { openPlayground } from './support.mjs';
 
 let ds;
 let srv;
 let browser;
 let page;
 let errors;
+let env;
 
 before(async () => {
-  requireWasmBuild();
-  ds = writeDataset({ train: 480, test: 64, seed: 5 });
-  srv = await startServer(['--data', ds.tgz]);
-  browser = await launch({ viewport: { width: 1280, height: 800 } });
-  page = await browser.context.newPage();
-  errors = watchErrors(page);
+  env = await openPlayground({ train: 480, test: 64, seed: 5 });
+  ({ ds, srv, browser, page, errors } = env);
 });
 
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  ds?.cleanup();
-});
+after(() => env?.close());
 
 test('a link with the levers fills the form; the run and the network table use them', async () => {
   await page.goto(`${srv.url}#norm=gn&order=relu_norm&ws=1&zskip=1&epochs=1&batch=16&frac=0.1`);

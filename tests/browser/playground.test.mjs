@@ -8,30 +8,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import {
-  ROOT, artifactPath, colourPixels, inkPixels, launch, requireWasmBuild, startServer, watchErrors, writeDataset,
-} from './support.mjs';
+import { artifactPath, colourPixels, inkPixels, openPlayground, ROOT } from './support.mjs';
 
 let ds;
 let srv;
 let browser;
 let page;
 let errors;
+let env;
 
 before(async () => {
-  requireWasmBuild();
-  ds = writeDataset({ train: 480, test: 128 });
-  srv = await startServer(['--data', ds.tgz]);
-  browser = await launch({ viewport: { width: 1280, height: 800 } });
-  page = await browser.context.newPage();
-  errors = watchErrors(page);
+  env = await openPlayground({ train: 480, test: 128 });
+  ({ ds, srv, browser, page, errors } = env);
 });
 
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  ds?.cleanup();
-});
+after(() => env?.close());
 
 const attr = (name) => page.evaluate((n) => document.documentElement.dataset[n], name);
 const runs = () => page.evaluate(() => window.normlab.state.runs.map((r) => ({

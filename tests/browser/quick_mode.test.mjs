@@ -5,28 +5,21 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { launch, requireWasmBuild, startServer, watchErrors, writeDataset } from './support.mjs';
+import { openPlayground } from './support.mjs';
 
 let ds;
 let srv;
 let browser;
 let page;
 let errors;
+let env;
 
 before(async () => {
-  requireWasmBuild();
-  ds = writeDataset({ train: 480, test: 64, seed: 4 });
-  srv = await startServer(['--data', ds.tgz]);
-  browser = await launch({ viewport: { width: 1280, height: 800 } });
-  page = await browser.context.newPage();
-  errors = watchErrors(page);
+  env = await openPlayground({ train: 480, test: 64, seed: 4 });
+  ({ ds, srv, browser, page, errors } = env);
 });
 
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  ds?.cleanup();
-});
+after(() => env?.close());
 
 test('help texts of the engine are the controls\' tooltips; a norm switch keeps typed values', async () => {
   await page.goto(`${srv.url}#epochs=1&batch=16&frac=0.25`);

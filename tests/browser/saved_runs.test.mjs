@@ -8,33 +8,24 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import {
-  artifactPath, colourPixels, inkPixels, launch, requireWasmBuild, startServer, watchErrors, writeDataset,
-} from './support.mjs';
+import { artifactPath, colourPixels, inkPixels, openPlayground, startServer, watchErrors } from './support.mjs';
 
 let ds;
 let srv;
 let browser;
 let page;
 let errors;
+let env;
 
 // 480 / 16 = 30 steps per epoch, 3 epochs
 const HASH = '#epochs=3&batch=16&seed=5';
 
 before(async () => {
-  requireWasmBuild();
-  ds = writeDataset({ train: 480, test: 128, seed: 9 });
-  srv = await startServer(['--data', ds.tgz]);
-  browser = await launch({ viewport: { width: 1280, height: 900 } });
-  page = await browser.context.newPage();
-  errors = watchErrors(page);
+  env = await openPlayground({ train: 480, test: 128, seed: 9, viewport: { width: 1280, height: 900 } });
+  ({ ds, srv, browser, page, errors } = env);
 });
 
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  ds?.cleanup();
-});
+after(() => env?.close());
 
 const runs = (p = page) => p.evaluate(() => window.normlab.state.runs.map((r) => ({
   id: r.id, label: r.label, status: r.status, color: r.color, epochs: r.epochs.length, globalStep: r.globalStep,

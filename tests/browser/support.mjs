@@ -182,6 +182,35 @@ export async function launch(opts = {}) {
   };
 }
 
+/**
+ * The usual set-up of a page test: a synthetic data set (or the given one), the server
+ * (serving it unless serveData is false), Chromium and one page whose errors are collected.
+ * Fills `env` ({ds, srv, browser, page, errors}); close() undoes what was set up, also after a
+ * failure half-way (call it from after()).
+ * @param {{train?: number, test?: number, seed?: number, ds?: any, serveData?: boolean,
+ *   serverArgs?: string[], viewport?: {width: number, height: number}, launch?: object}} [o]
+ */
+export async function openPlayground(o = {}) {
+  const env = { ds: null, srv: null, browser: null, page: null, errors: null };
+  env.close = async () => {
+    await env.browser?.close();
+    await env.srv?.stop();
+    if (!o.ds) env.ds?.cleanup();
+  };
+  requireWasmBuild();
+  env.ds = o.ds || writeDataset({ train: o.train, test: o.test, seed: o.seed });
+  try {
+    env.srv = await startServer([...(o.serverArgs || []), ...(o.serveData === false ? [] : ['--data', env.ds.tgz])]);
+    env.browser = await launch({ viewport: o.viewport || { width: 1280, height: 800 }, ...(o.launch || {}) });
+    env.page = await env.browser.context.newPage();
+    env.errors = watchErrors(env.page);
+  } catch (e) {
+    await env.close();
+    throw e;
+  }
+  return env;
+}
+
 /** Collects console errors and uncaught page errors of a page. */
 export function watchErrors(page) {
   const errors = [];

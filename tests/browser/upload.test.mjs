@@ -6,34 +6,25 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import {
-  artifactPath, colourPixels, inkPixels, launch, requireWasmBuild, startServer, watchErrors, writeDataset,
-} from './support.mjs';
+import { artifactPath, colourPixels, inkPixels, openPlayground } from './support.mjs';
 
 let ds;
 let srv;
 let browser;
 let page;
 let errors;
+let env;
 
 before(async () => {
-  requireWasmBuild();
-  ds = writeDataset({ train: 320, test: 128, seed: 11 });
-  srv = await startServer([]);
-  browser = await launch({ viewport: { width: 1280, height: 800 } });
-  page = await browser.context.newPage();
-  errors = watchErrors(page);
+  env = await openPlayground({ train: 320, test: 128, seed: 11, serveData: false });
+  ({ ds, srv, browser, page, errors } = env);
   // A host without the built-in sample (its assets/ holds no sample manifest): the page has no
   // data until the user gives it (the sample itself: static.test.mjs). Not a 404, which
   // Chromium would log as a console error.
   await page.route('**/assets/**', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{}' }));
 });
 
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-  ds?.cleanup();
-});
+after(() => env?.close());
 
 const dataState = () => page.evaluate(() => document.documentElement.dataset.dataset);
 
