@@ -1,8 +1,10 @@
 // The page against Node, and Firefox against Chromium (a measurement, not a test):
-//   node bench/page_bench.mjs [--threads 2] [--norm bn] [--epochs 2] [--train 3840] [--test 768]
+//   node bench/page_bench.mjs [--threads 2] [--norm bn] [--epochs 2] [--train 10240] [--test 768]
 //                             [--repeats 2] [--browsers chromium,firefox] [--json FILE]
 //                             [--no-page-warm] [--engine-only] [--firefox-prefs JSON]
 // --engine-only: no page runs (the engines only); --firefox-prefs: about:config prefs (diagnosis).
+// --train: the synthetic training images; with too few, the per-epoch work (evaluation, a
+// checkpoint, the results redrawn) comes many times more often than in a CIFAR-10 run.
 // For each browser (Debian chromium through playwright-core, firefox-esr through puppeteer-core
 // and WebDriver BiDi, as in tests/browser/) and each repeat, on a synthetic data set served by
 // tools/serve.mjs (cross-origin isolated, so the mt build):
@@ -35,7 +37,7 @@ const { values: opt } = parseArgs({
     threads: { type: 'string', default: '2' },
     norm: { type: 'string', default: 'bn' },
     epochs: { type: 'string', default: '2' },
-    train: { type: 'string', default: '3840' },
+    train: { type: 'string', default: '10240' }, // 80 steps per epoch (CIFAR-10: 390)
     test: { type: 'string', default: '768' },
     repeats: { type: 'string', default: '2' },
     browsers: { type: 'string', default: 'chromium,firefox' },

@@ -130,6 +130,9 @@ test('Compare trains BN, GN and LN; pause and resume work between slices', async
   assert.match(await page.textContent('#stat-ips'), /^\d[\d,]*$/);
   assert.match(await page.textContent('#stat-lr'), /\d/);
   assert.match(await page.textContent('#progress-title'), /Run \d of 3/);
+  // nothing animates while training: a CSS transition or animation redraws the page every
+  // frame, CPU time the training threads lose when they take every core (bench/README.md)
+  assert.deepEqual(await page.evaluate(() => document.getAnimations().map((a) => a.effect?.target?.id || String(a))), []);
   await page.waitForFunction(() => document.documentElement.dataset.training === 'idle', null, { timeout: 150000 });
   const done = await runs();
   assert.deepEqual(done.map((r) => r.label), ['BN', 'GN (8 ch/group)', 'LN']);

@@ -185,11 +185,28 @@ export function onRunStart(m) {
   renderResults();
 }
 
+/** The progress figures and the live curves are redrawn at most this often (ms): each redraw
+ * costs the page's main thread, the compositor and the browser process CPU time that, when
+ * training takes every core, comes out of the training threads (bench/README.md). */
+const LIVE_MS = 1000;
+let liveShown = 0;
+let liveTimer = 0;
+
+function showLive() {
+  clearTimeout(liveTimer);
+  liveTimer = 0;
+  liveShown = performance.now();
+  const run = currentRun(state);
+  if (run && run.lastProgress) updateProgress(run, run.lastProgress);
+  scheduleDraw('curves');
+}
+
 export function onProgress(m) {
   const run = applyProgress(state, m);
   if (!run) return;
-  updateProgress(run, m.p);
-  scheduleDraw('curves');
+  const wait = LIVE_MS - (performance.now() - liveShown);
+  if (wait <= 0) showLive();
+  else if (!liveTimer) liveTimer = setTimeout(showLive, wait);
 }
 
 export function onEpoch(m) {
