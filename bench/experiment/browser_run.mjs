@@ -138,6 +138,7 @@ async function main() {
     // the page starts the engine, then loads the server's data set by itself (web/app.js)
     log('waiting for the engine and the data set…');
     await waitFor('the engine and the data set', () => page.evaluate(() => {
+      if (!window.normlab) return false; // the page's modules have not run yet
       const { state } = window.normlab;
       if (state.engineError) throw new Error(`engine: ${state.engineError}`);
       const dataError = document.getElementById('data-error');
