@@ -130,9 +130,12 @@ for (const norm of ['bn', 'gn']) {
     ['train_loss', 'train_acc', 'test_loss', 'test_acc'].every((k) => e[k] === nr[i][k]));
   const bs = summary(br);
   const ns = summary(nr);
+  // the threads the page trained with, from browser_run.mjs's summary line
+  const threads = has(`${b}.summary.json`) ? JSON.parse(read(`${b}.summary.json`)).threads : undefined;
+  const thr = threads ? `${threads} thread${threads > 1 ? 's' : ''}` : 'threads not recorded';
   lines.push('', `## The same ${norm.toUpperCase()} training in the web page (seed ${first})`, '',
     '`node bench/experiment/browser_run.mjs` trains in the playground page in headless Chromium (the Wasm',
-    `build, Web Worker, 2 threads) with the page's ${norm.toUpperCase()} defaults, as the native \`${n}\` run.`, '',
+    `build, Web Worker, ${thr}) with the page's ${norm.toUpperCase()} defaults, as the native \`${n}\` run.`, '',
     '| where | params | epochs | final test acc | final train acc | wall time | img/s |',
     '|---|---:|---:|---:|---:|---:|---:|',
     `| native CLI | ${ns.params} | ${ns.epochs} | ${pct(ns.finalTest)} | ${pct(ns.finalTrain)} | ${(ns.seconds / 60).toFixed(1)} min | ${ns.ips.toFixed(0)} |`,
