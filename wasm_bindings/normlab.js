@@ -238,15 +238,16 @@ export class NormLab {
     if (M._nlw_abi_version() !== ABI_VERSION) {
       throw new NormLabError(`Wasm ABI ${M._nlw_abi_version()} does not match normlab.js (${ABI_VERSION}): rebuild`);
     }
+    const nl = new NormLab(M, variant, threads);
     const kernels = !opts.kernels || opts.kernels === 'auto' ? engineKernels() : opts.kernels;
-    const p = M._malloc(64);
     try {
-      M.stringToUTF8(String(kernels), p, 64);
-      if (M._nlw_kernels_select(p)) throw new NormLabError(M.UTF8ToString(M._nlw_last_error()));
-    } finally {
-      M._free(p);
+      nl._withString(String(kernels), (p) => nl._check(M._nlw_kernels_select(p)));
+    } catch (e) {
+      nl.close();
+      throw e;
     }
-    return new NormLab(M, variant, threads);
+    nl.kernels = M.UTF8ToString(M._nlw_kernels_name());
+    return nl;
   }
 
   /** @private */
@@ -256,8 +257,8 @@ export class NormLab {
     this.variant = variant;
     /** Default thread count of new trainers. */
     this.threads = threads;
-    /** The SIMD128 kernel set in use ('wasmsimd' or 'wasmsimd_splat'). */
-    this.kernels = M.UTF8ToString(M._nlw_kernels_name());
+    /** The SIMD128 kernel set in use ('wasmsimd' or 'wasmsimd_splat'; set by create). */
+    this.kernels = '';
     this._scratch = M._malloc(SCRATCH_BYTES);
     /** @type {Set<Trainer>} */
     this._trainers = new Set();
