@@ -1,5 +1,5 @@
 // The Wasm engine's per-layer, per-pass profile in real browsers (a measurement, not a test):
-//   node bench/browser_profile.mjs [--browsers chromium,firefox] [--kernels wasmsimd,wasmsimd_splat]
+//   node bench/browser_profile.mjs [--browsers chromium,firefox] [--kernels wasmsimd,wasmsimd_unroll4]
 //                                  [--model default|reference] [--norm bn] [--steps 12]
 // For each browser and kernel set: the st build, 1 thread, on the page's main thread of a
 // cross-origin-isolated page served from the repository (web/wasm/, bench/wasm_bench_core.mjs),
@@ -17,7 +17,7 @@ import { launchFirefox } from '../tests/browser/support_firefox.mjs';
 const { values: opt } = parseArgs({
   options: {
     browsers: { type: 'string', default: 'chromium,firefox' },
-    kernels: { type: 'string', default: 'wasmsimd,wasmsimd_splat' },
+    kernels: { type: 'string', default: 'wasmsimd,wasmsimd_unroll4' },
     model: { type: 'string', default: 'default' },
     norm: { type: 'string', default: 'bn' },
     steps: { type: 'string', default: '12' },

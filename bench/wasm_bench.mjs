@@ -1,7 +1,7 @@
 // Wasm training throughput on random data in memory (a measurement, not a test):
 //   node bench/wasm_bench.mjs [--variant st|mt] [--threads N] [--batch 128] [--steps 10]
 //                             [--norm bn|gn|ln] [--model reference|default] [--profile]
-//                             [--kernels auto|wasmsimd|wasmsimd_splat]
+//                             [--kernels auto|wasmsimd|wasmsimd_unroll4]
 // Prints one JSON line. gflops counts a training step as 3x the forward pass
 // (forward + two backward GEMMs), 2 FLOPs per multiply-add, MACs taken from the report.
 // --profile: then as many steps again with the core's per-layer, per-pass timers on,

@@ -187,15 +187,14 @@ export function configText(config) {
  */
 
 /**
- * The kernel set for this JS engine. SpiderMonkey (Firefox) compiles a broadcast load per GEMM
- * row and step (v128.load32_splat) into slow code, and runs the "splat" IGEMM tiles (four values
- * per load, lanes broadcast by shuffles) ~1.6x faster; V8 (Chromium, Node) is ~10% faster with the
- * broadcast loads (bench/README.md, "Firefox against Chromium").
- * @returns {'wasmsimd'|'wasmsimd_splat'}
+ * The kernel set for this JS engine. SpiderMonkey (Firefox) runs the GEMM tiles ~1.6x faster
+ * with their k loops unrolled by 4 ('wasmsimd_unroll4'); V8 (Chromium, Node) runs those slower
+ * and the plain loops fastest (bench/README.md, "Firefox against Chromium").
+ * @returns {'wasmsimd'|'wasmsimd_unroll4'}
  */
 export function engineKernels() {
   const ua = typeof navigator !== 'undefined' && typeof navigator.userAgent === 'string' ? navigator.userAgent : '';
-  return /\bFirefox\//.test(ua) ? 'wasmsimd_splat' : 'wasmsimd';
+  return /\bFirefox\//.test(ua) ? 'wasmsimd_unroll4' : 'wasmsimd';
 }
 
 export class NormLab {
@@ -206,8 +205,8 @@ export class NormLab {
    * @param {Variant|'auto'} [opts.variant] 'auto' (default): 'mt' when threads > 1 and shared memory works
    * @param {string|URL} [opts.baseUrl] folder holding the normlab-simd*.js/.wasm files
    * @param {Uint8Array|ArrayBuffer} [opts.wasmBinary] the .wasm bytes, if already at hand
-   * @param {'auto'|'wasmsimd'|'wasmsimd_splat'} [opts.kernels] the SIMD128 kernel set; 'auto'
-   *   (default): 'wasmsimd_splat' in Firefox (SpiderMonkey runs its convolution GEMM tiles ~1.6x faster),
+   * @param {'auto'|'wasmsimd'|'wasmsimd_unroll4'} [opts.kernels] the SIMD128 kernel set; 'auto'
+   *   (default): 'wasmsimd_unroll4' in Firefox (SpiderMonkey runs its GEMM tiles ~1.6x faster),
    *   else 'wasmsimd' (V8's fastest). Same results either way.
    * @returns {Promise<NormLab>}
    */
@@ -257,7 +256,7 @@ export class NormLab {
     this.variant = variant;
     /** Default thread count of new trainers. */
     this.threads = threads;
-    /** The SIMD128 kernel set in use ('wasmsimd' or 'wasmsimd_splat'; set by create). */
+    /** The SIMD128 kernel set in use ('wasmsimd' or 'wasmsimd_unroll4'; set by create). */
     this.kernels = '';
     this._scratch = M._malloc(SCRATCH_BYTES);
     /** @type {Set<Trainer>} */

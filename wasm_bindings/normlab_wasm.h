@@ -104,7 +104,7 @@ int nlw_profile_start(int on);
 int nlw_profile_json(const char **json);
 
 /* The SIMD128 kernel set every trainer uses (core/nn/kernels/nl_kernels.h): "wasmsimd"
- * (loadsplat GEMM tiles, V8's fastest) or "wasmsimd_splat" (SpiderMonkey's); the same bits
+ * (V8's fastest) or "wasmsimd_unroll4" (k loops unrolled by 4: SpiderMonkey's); the same bits
  * either way. Select between steps only. nlw_kernels_name: the current one. */
 int nlw_kernels_select(const char *name);
 const char *nlw_kernels_name(void);

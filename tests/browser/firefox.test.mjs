@@ -51,7 +51,7 @@ test('Firefox ESR: opens cross-origin isolated with the mt build and the server\
   assert.equal(await attr(page, 'engine'), 'mt');
   assert.ok((await page.evaluate(() => window.normlab.state.engine.threads)) >= 2);
   // SpiderMonkey gets the shuffle-broadcast GEMM tiles (wasm_bindings/normlab.js, engineKernels)
-  assert.equal(await page.evaluate(() => window.normlab.state.engine.kernels), 'wasmsimd_splat');
+  assert.equal(await page.evaluate(() => window.normlab.state.engine.kernels), 'wasmsimd_unroll4');
   assert.equal(await page.isVisible('#banner-isolation'), false);
   assert.equal(await page.textContent('#count-train'), '320');
   assert.equal(await page.textContent('#count-test'), '128');

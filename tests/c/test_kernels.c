@@ -608,7 +608,7 @@ int main(int argc, char **argv) {
         isas[n_isas++] = argv[1];
     } else {
         isas[n_isas++] = "wasmsimd";
-        isas[n_isas++] = "wasmsimd_splat";
+        isas[n_isas++] = "wasmsimd_unroll4";
     }
 
     for (int s = argc > 1; s < n_isas; s++) { /* scalar's own kernels: in the run without ISA */

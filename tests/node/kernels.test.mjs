@@ -1,5 +1,5 @@
-// The two SIMD128 kernel sets of the Wasm build: "wasmsimd" (broadcast-load GEMM tiles, what
-// V8 runs fastest) and "wasmsimd_splat" (shuffle-broadcast tiles, what the page picks in
+// The two SIMD128 kernel sets of the Wasm build: "wasmsimd" (what V8 runs fastest) and
+// "wasmsimd_unroll4" (the same GEMM tiles with k loops unrolled by 4, what the page picks in
 // Firefox): the wrapper's engine choice, the same weights bit for bit, and a clear error for
 // an unknown name.
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ async function weights(kernels) {
   }
 }
 
-test('auto picks wasmsimd in Node (V8) and wasmsimd_splat in Firefox', async () => {
+test('auto picks wasmsimd in Node (V8) and wasmsimd_unroll4 in Firefox', async () => {
   assert.equal(engineKernels(), 'wasmsimd');
   const nl = await loadNormLab('st', 1);
   try {
@@ -41,7 +41,7 @@ test('auto picks wasmsimd in Node (V8) and wasmsimd_splat in Firefox', async () 
   const ua = (s) => Object.defineProperty(globalThis, 'navigator', { value: { userAgent: s }, configurable: true });
   try {
     ua('Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0');
-    assert.equal(engineKernels(), 'wasmsimd_splat');
+    assert.equal(engineKernels(), 'wasmsimd_unroll4');
     ua('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36');
     assert.equal(engineKernels(), 'wasmsimd');
   } finally {
@@ -50,13 +50,13 @@ test('auto picks wasmsimd in Node (V8) and wasmsimd_splat in Firefox', async () 
   }
 });
 
-test('wasmsimd and wasmsimd_splat train to the same weights, bit for bit', async () => {
+test('wasmsimd and wasmsimd_unroll4 train to the same weights, bit for bit', async () => {
   const a = await weights('wasmsimd');
-  const b = await weights('wasmsimd_splat');
+  const b = await weights('wasmsimd_unroll4');
   assert.ok(a.params.equals(b.params), 'weights differ between the kernel sets');
   assert.equal(a.loss, b.loss);
 });
 
 test('an unknown kernel set is refused with the names that exist', async () => {
-  await assert.rejects(loadNormLab('st', 1, { kernels: 'avx9000' }), /unknown kernel set 'avx9000' \(available: .*wasmsimd_splat/);
+  await assert.rejects(loadNormLab('st', 1, { kernels: 'avx9000' }), /unknown kernel set 'avx9000' \(available: .*wasmsimd_unroll4/);
 });

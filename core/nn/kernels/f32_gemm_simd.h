@@ -8,8 +8,7 @@
  *   NL_IGEMM / NL_WGRAD  the function to define.
  * Per k: NV loads of B, one broadcast of A per row, then acc = acc + a * b as a separate
  * multiply and add (no FMA), in the reference's order: the bits equal the scalar kernels'.
- * NL_GEMM_SPLAT 1 (SIMD128 IGEMM only): A's values four at a time, lanes broadcast by shuffles
- * (for Firefox: see NL_LANE).
+ * NL_GEMM_KUNROLL U (default 1): U values of k per loop iteration (see below).
  * Rows past mr repeat the last row and columns past nc run on B's zero padding: computed,
  * never stored. Row counts are compile-time constants after inlining (fixed-size arrays,
  * fully unrolled loops). */
@@ -119,8 +118,8 @@ INLINE void store_row(const vec *acc, size_t nc, float *cr) {
 
 #define NL_NR (NL_W * NL_NV)
 
-/* acc[r] += a_r[k] * B[k] for one k: NV loads of B, then per row the broadcast a_r[k] = VA(arg, r). */
-#define NL_TILE_STEP_WITH(MR, VA, arg)                                                                                 \
+/* acc[r] += a_r[k] * B[k] for one k: NV loads of B, then per row the broadcast load of a_r[k] = *ak(r). */
+#define NL_TILE_STEP(MR, ak)                                                                                      \
     do {                                                                                                          \
         vec vb[NL_NV];                                                                                            \
         NL_UNROLL                                                                                                 \
@@ -128,32 +127,18 @@ INLINE void store_row(const vec *acc, size_t nc, float *cr) {
         b += NL_NR;                                                                                               \
         NL_UNROLL                                                                                                 \
         for (size_t r = 0; r < MR; r++) {                                                                         \
-            const vec va = VA(arg, r);                                                                            \
+            const vec va = V_SPLAT(ak(r));                                                                        \
             NL_UNROLL                                                                                             \
             for (size_t v = 0; v < NL_NV; v++) acc[r][v] = V_ADD(acc[r][v], V_MUL(va, vb[v]));                   \
         }                                                                                                         \
     } while (0)
-/* the same with a broadcast load of a_r[k] = *ak(r) */
-#define NL_SPLAT_OF(ak, r) V_SPLAT(ak(r))
-#define NL_TILE_STEP(MR, ak) NL_TILE_STEP_WITH(MR, NL_SPLAT_OF, ak)
 
-#ifndef NL_GEMM_SPLAT
-#define NL_GEMM_SPLAT 0
-#endif
-#if NL_GEMM_SPLAT
-#if NL_GEMM_ISA != NL_GEMM_WASMSIMD
-#error "NL_GEMM_SPLAT: SIMD128 only"
-#endif
-/* The "splat" IGEMM (as XNNPACK's wasmsimd-splat against -loadsplat): each row loads four of
- * its A values at once and broadcasts them with shuffles, instead of one broadcast load
- * (v128.load32_splat) per row and k. SpiderMonkey (Firefox) runs the loadsplat tile at about
- * 0.6x V8's speed and this one at V8's; V8 runs this one ~10% slower than loadsplat. Same
- * multiplies and adds in the same order: the same bits. Lane l of v in all four lanes: */
-#define NL_LANE(v, l)                                                                                             \
-    ((l) == 0   ? wasm_i32x4_shuffle(v, v, 0, 0, 0, 0)                                                            \
-     : (l) == 1 ? wasm_i32x4_shuffle(v, v, 1, 1, 1, 1)                                                            \
-     : (l) == 2 ? wasm_i32x4_shuffle(v, v, 2, 2, 2, 2)                                                            \
-                : wasm_i32x4_shuffle(v, v, 3, 3, 3, 3))
+/* NL_GEMM_KUNROLL: the k loops of the full tiles take U values of k per iteration (the steps
+ * written out, b's offsets constant). SpiderMonkey (Firefox) runs the one-k loops of these tiles
+ * at ~0.6x V8's speed and the four-k ones at about V8's; V8 runs the four-k ones slower (bench/
+ * README.md, "Firefox"). The same multiplies and adds in the same order: the same bits. */
+#ifndef NL_GEMM_KUNROLL
+#define NL_GEMM_KUNROLL 1
 #endif
 
 INLINE void store_tile(const size_t MR, vec acc[][NL_NV], size_t mr, size_t nc, float *c, size_t c_row_stride) {
@@ -185,18 +170,13 @@ INLINE void igemm_tile(const size_t MR, size_t mr, size_t nc, size_t kc, size_t 
         NL_UNROLL
         for (size_t r = 0; r < MR; r++) ap[r] = nl_row(x, ar[r][t]);
         size_t k = 0;
-#if NL_GEMM_SPLAT
-        for (; k + 4 <= kc; k += 4) { /* a_r[k..k+3] in one load per row, lanes broadcast by shuffles */
-            vec a4[NL_ARR_MR];
+#if NL_GEMM_KUNROLL > 1
+#define AKU(r) (ap[r] + k + u)
+        for (; k + NL_GEMM_KUNROLL <= kc; k += NL_GEMM_KUNROLL) {
             NL_UNROLL
-            for (size_t r = 0; r < MR; r++) a4[r] = V_LOAD(ap[r] + k);
-#define A4(l, r) NL_LANE(a4[r], l)
-            NL_TILE_STEP_WITH(MR, A4, 0);
-            NL_TILE_STEP_WITH(MR, A4, 1);
-            NL_TILE_STEP_WITH(MR, A4, 2);
-            NL_TILE_STEP_WITH(MR, A4, 3);
-#undef A4
+            for (size_t u = 0; u < NL_GEMM_KUNROLL; u++) NL_TILE_STEP(MR, AKU);
         }
+#undef AKU
 #endif
 #define AK(r) (ap[r] + k)
         for (; k < kc; k++) NL_TILE_STEP(MR, AK);
@@ -225,10 +205,19 @@ INLINE void wgrad_tile(const size_t MR, size_t mr, size_t nc, size_t ko, size_t 
     }
     if (mr == MR) { /* full tile: rows at constant offsets from one pointer */
 #define AK(r) (ak + (r))
+#define AKU(r) (ak + u * a_inner + (r))
         for (size_t o = 0; o < ko; o++, a += a_outer) {
             const float *ak = a;
-            for (size_t i = 0; i < ki; i++, ak += a_inner) NL_TILE_STEP(MR, AK);
+            size_t i = 0;
+#if NL_GEMM_KUNROLL > 1
+            for (; i + NL_GEMM_KUNROLL <= ki; i += NL_GEMM_KUNROLL, ak += NL_GEMM_KUNROLL * a_inner) {
+                NL_UNROLL
+                for (size_t u = 0; u < NL_GEMM_KUNROLL; u++) NL_TILE_STEP(MR, AKU);
+            }
+#endif
+            for (; i < ki; i++, ak += a_inner) NL_TILE_STEP(MR, AK);
         }
+#undef AKU
 #undef AK
     } else {
 #define AK(r) (ak + ro[r])

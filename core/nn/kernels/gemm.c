@@ -18,14 +18,13 @@ static const nl_kernel_set set_scalar = {"scalar", UKERNEL(igemm, 4, 8, scalar),
 static const nl_kernel_set set_wasmsimd = {"wasmsimd", UKERNEL(igemm, 4, 8, wasmsimd), UKERNEL(igemm, 2, 16, wasmsimd),
                                            UKERNEL(wgrad, 4, 8, wasmsimd), UKERNEL(wgrad, 2, 16, wasmsimd),
                                            NORM_KERNELS(wasmsimd), POOL_KERNELS(wasmsimd), WINO_KERNELS(wasmsimd)};
-/* For SpiderMonkey (Firefox), which runs the tiles above at ~0.6x V8's speed: the "splat"
- * IGEMM tiles (f32_gemm_simd.h, NL_LANE; forward and backward data at V8's speed there) and
- * one-row weight-gradient tiles (one broadcast load per k: wgrad 118 -> 99 ms per step in
- * Firefox; a splat weight-gradient tile was slower in both engines). V8 prefers the set
- * above. The JS wrapper (engineKernels) picks the set by engine; both give the same bits. */
-static const nl_kernel_set set_wasmsimd_splat = {
-    "wasmsimd_splat",       UKERNEL(igemm, 4, 8, wasmsimd_splat), UKERNEL(igemm, 2, 16, wasmsimd_splat),
-    UKERNEL(wgrad, 1, 8, wasmsimd), UKERNEL(wgrad, 1, 16, wasmsimd), NORM_KERNELS(wasmsimd),
+/* For SpiderMonkey (Firefox), which runs the tiles above at ~0.6x V8's speed: the same tiles with
+ * their k loops unrolled by 4 (NL_GEMM_KUNROLL in f32_gemm_simd.h), at about V8's speed there;
+ * V8 runs them slower, so it keeps the set above. The JS wrapper (engineKernels) picks the set
+ * by engine; both give the same bits. */
+static const nl_kernel_set set_wasmsimd_unroll4 = {
+    "wasmsimd_unroll4",      UKERNEL(igemm, 4, 8, wasmsimd_unroll4), UKERNEL(igemm, 2, 16, wasmsimd_unroll4),
+    UKERNEL(wgrad, 4, 8, wasmsimd_unroll4), UKERNEL(wgrad, 2, 16, wasmsimd_unroll4), NORM_KERNELS(wasmsimd),
     POOL_KERNELS(wasmsimd), WINO_KERNELS(wasmsimd)};
 
 #if defined(NL_AVX2_KERNELS)
@@ -74,7 +73,7 @@ const nl_kernel_set *nl_kernels_find(const char *isa) {
     if (!isa || !*isa || !strcmp(isa, "auto") || !strcmp(isa, "best")) return best_set();
     if (!strcmp(isa, "scalar")) return &set_scalar;
     if (!strcmp(isa, "wasmsimd") || !strcmp(isa, "simd128")) return &set_wasmsimd;
-    if (!strcmp(isa, "wasmsimd_splat")) return &set_wasmsimd_splat;
+    if (!strcmp(isa, "wasmsimd_unroll4")) return &set_wasmsimd_unroll4;
 #ifdef NL_HAVE_AVX2
     if (!strcmp(isa, "avx2")) return cpu_has("avx2") ? &set_avx2 : NULL;
 #endif
@@ -86,7 +85,7 @@ const nl_kernel_set *nl_kernels_find(const char *isa) {
 
 const char *nl_kernels_available(void) {
     static char names[96];
-    strcpy(names, "scalar,wasmsimd_splat,wasmsimd");
+    strcpy(names, "scalar,wasmsimd_unroll4,wasmsimd");
 #ifdef NL_HAVE_AVX2
     if (cpu_has("avx2")) strcat(names, ",avx2");
 #endif

@@ -66,16 +66,16 @@ void nl_f32_wgrad_ref__scalar(size_t NR, size_t mr, size_t nc, size_t ko, size_t
 NL_DECLARE_IGEMM(nl_f32_igemm_4x8__scalar);
 NL_DECLARE_IGEMM(nl_f32_igemm_4x8__wasmsimd);
 NL_DECLARE_IGEMM(nl_f32_igemm_2x16__wasmsimd);
-NL_DECLARE_IGEMM(nl_f32_igemm_4x8__wasmsimd_splat);
-NL_DECLARE_IGEMM(nl_f32_igemm_2x16__wasmsimd_splat);
+NL_DECLARE_IGEMM(nl_f32_igemm_4x8__wasmsimd_unroll4);
+NL_DECLARE_IGEMM(nl_f32_igemm_2x16__wasmsimd_unroll4);
 NL_DECLARE_IGEMM(nl_f32_igemm_12x16__avx512);
 NL_DECLARE_IGEMM(nl_f32_igemm_12x8__avx512);
 NL_DECLARE_IGEMM(nl_f32_igemm_12x8__avx2);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__scalar);
 NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__wasmsimd);
 NL_DECLARE_WGRAD(nl_f32_wgrad_2x16__wasmsimd);
-NL_DECLARE_WGRAD(nl_f32_wgrad_1x8__wasmsimd);
-NL_DECLARE_WGRAD(nl_f32_wgrad_1x16__wasmsimd);
+NL_DECLARE_WGRAD(nl_f32_wgrad_4x8__wasmsimd_unroll4);
+NL_DECLARE_WGRAD(nl_f32_wgrad_2x16__wasmsimd_unroll4);
 NL_DECLARE_WGRAD(nl_f32_wgrad_16x16__avx512);
 NL_DECLARE_WGRAD(nl_f32_wgrad_16x8__avx512);
 NL_DECLARE_WGRAD(nl_f32_wgrad_12x8__avx2);
@@ -186,9 +186,9 @@ typedef struct nl_kernel_set {
 
 /* The set the layers use now (the best available one unless changed). */
 const nl_kernel_set *nl_kernels(void);
-/* The set of an ISA name ("scalar", "wasmsimd" (alias "simd128"), "wasmsimd_splat", "avx2",
+/* The set of an ISA name ("scalar", "wasmsimd" (alias "simd128"), "wasmsimd_unroll4", "avx2",
  * "avx512"), or NULL if not built in or not supported by this CPU. "auto"/"best" = the best
- * available. wasmsimd_splat = wasmsimd with the "splat" IGEMM tiles, for Firefox's engine. */
+ * available. wasmsimd_unroll4 = wasmsimd's tiles with k loops unrolled by 4, for Firefox's engine. */
 const nl_kernel_set *nl_kernels_find(const char *isa);
 /* Makes `isa` current (also reads NL_ISA from the environment at first use). Returns 0, or -1
  * if unavailable (the current set is unchanged). Not thread-safe: call between steps. */
