@@ -5,6 +5,7 @@
 # packages and takes minutes under emulation):
 #
 #   apt-get install gcc-aarch64-linux-gnu qemu-user
+#   dpkg --add-architecture arm64 && apt-get update && apt-get install zlib1g-dev:arm64
 #   bash tests/arm/run_arm.sh [TEST...]      (default: test_kernels test_determinism)
 #
 # Env: NL_ARM_BUILD_DIR (default build-arm/).
@@ -26,7 +27,10 @@ mkdir -p "$INC"
 ln -sfn /usr/include/simde "$INC/simde"
 
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64 \
-    -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="-I$INC" -DNL_NATIVE_ARCH=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
+    -DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="-I$INC" -DNL_NATIVE_ARCH=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null || {
+    echo "run_arm.sh: cmake failed; the core links zlib: dpkg --add-architecture arm64 && apt-get update && apt-get install zlib1g-dev:arm64" >&2
+    exit 1
+}
 TESTS=("$@")
 [[ ${#TESTS[@]} -gt 0 ]] || TESTS=(test_kernels test_determinism)
 cmake --build "$BUILD" -j2 --target "${TESTS[@]}" >/dev/null
