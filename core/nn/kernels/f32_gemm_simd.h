@@ -133,10 +133,11 @@ INLINE void store_row(const vec *acc, size_t nc, float *cr) {
         }                                                                                                         \
     } while (0)
 
-/* NL_GEMM_KUNROLL: the k loops of the full tiles take U values of k per iteration (the steps
- * written out, b's offsets constant). SpiderMonkey (Firefox) runs the one-k loops of these tiles
- * at ~0.6x V8's speed and the four-k ones at about V8's; V8 runs the four-k ones slower (bench/
- * README.md, "Firefox"). The same multiplies and adds in the same order: the same bits. */
+/* NL_GEMM_KUNROLL: the k loops (the IGEMM's, the weight gradient's full tiles') take U values
+ * of k per iteration (the steps written out, b's offsets constant). SpiderMonkey (Firefox) runs
+ * the one-k loops at ~0.6x V8's speed and the four-k ones at about V8's; V8 runs the four-k ones
+ * slower (bench/README.md, "Firefox at Chromium's pace"). The same multiplies and adds in the
+ * same order: the same bits. */
 #ifndef NL_GEMM_KUNROLL
 #define NL_GEMM_KUNROLL 1
 #endif
