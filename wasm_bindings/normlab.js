@@ -189,7 +189,7 @@ export function configText(config) {
 /**
  * The kernel set for this JS engine. SpiderMonkey (Firefox) runs the GEMM tiles ~1.6x faster
  * with their k loops unrolled by 4 ('wasmsimd_unroll4'); V8 (Chromium, Node) runs those slower
- * and the plain loops fastest (bench/README.md, "Firefox against Chromium").
+ * and the plain loops fastest (bench/README.md, "Firefox at Chromium's pace").
  * @returns {'wasmsimd'|'wasmsimd_unroll4'}
  */
 export function engineKernels() {

@@ -50,7 +50,7 @@ test('Firefox ESR: opens cross-origin isolated with the mt build and the server\
   assert.equal(await page.evaluate(() => typeof SharedArrayBuffer), 'function');
   assert.equal(await attr(page, 'engine'), 'mt');
   assert.ok((await page.evaluate(() => window.normlab.state.engine.threads)) >= 2);
-  // SpiderMonkey gets the shuffle-broadcast GEMM tiles (wasm_bindings/normlab.js, engineKernels)
+  // SpiderMonkey gets the GEMM tiles with k loops unrolled by 4 (wasm_bindings/normlab.js, engineKernels)
   assert.equal(await page.evaluate(() => window.normlab.state.engine.kernels), 'wasmsimd_unroll4');
   assert.equal(await page.isVisible('#banner-isolation'), false);
   assert.equal(await page.textContent('#count-train'), '320');

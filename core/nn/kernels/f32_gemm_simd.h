@@ -206,19 +206,19 @@ INLINE void wgrad_tile(const size_t MR, size_t mr, size_t nc, size_t ko, size_t 
     }
     if (mr == MR) { /* full tile: rows at constant offsets from one pointer */
 #define AK(r) (ak + (r))
-#define AKU(r) (ak + u * a_inner + (r))
         for (size_t o = 0; o < ko; o++, a += a_outer) {
             const float *ak = a;
             size_t i = 0;
 #if NL_GEMM_KUNROLL > 1
+#define AKU(r) (ak + u * a_inner + (r))
             for (; i + NL_GEMM_KUNROLL <= ki; i += NL_GEMM_KUNROLL, ak += NL_GEMM_KUNROLL * a_inner) {
                 NL_UNROLL
                 for (size_t u = 0; u < NL_GEMM_KUNROLL; u++) NL_TILE_STEP(MR, AKU);
             }
+#undef AKU
 #endif
             for (; i < ki; i++, ak += a_inner) NL_TILE_STEP(MR, AK);
         }
-#undef AKU
 #undef AK
     } else {
 #define AK(r) (ak + ro[r])

@@ -1,5 +1,5 @@
-/* Weight-gradient GEMM microkernel, 4 rows x 8 columns (2 f32x4
- * accumulators per row), SIMD128, k loop unrolled by 4: the tile of the wasmsimd_unroll4 set,
+/* Weight-gradient GEMM microkernel, 4 rows x 8 columns (2 f32x4 accumulators per row),
+ * SIMD128, k loop unrolled by 4: the tile of the wasmsimd_unroll4 set,
  * which SpiderMonkey (Firefox) runs ~1.6x faster than the one-k loop (NL_GEMM_KUNROLL). */
 #define NL_GEMM_ISA NL_GEMM_WASMSIMD
 #define NL_GEMM_KUNROLL 4
